@@ -1,0 +1,131 @@
+"""The daily job as a Prefect flow: each stage a task; the logic lives in shortage_radar."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+from prefect.states import Failed
+
+from shortage_radar.contract import FEEDS
+from shortage_radar.errors import ShortageRadarError
+from shortage_radar.ingest.files import LandingFile
+from shortage_radar.ingest.load import LedgerEntry, load_file
+from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files
+from shortage_radar.settings import Settings
+from shortage_radar.warehouse import db, publish, runs
+
+WAREHOUSE = "warehouse.duckdb"
+
+
+@dataclass
+class RunSummary:
+    """What the CLI prints after a run."""
+
+    run_id: int
+    as_of: date
+    status: str
+    warehouse_dir: Path
+    totals: list[dict[str, Any]] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+def published_tables(run_id: int, as_of: date) -> dict[str, str]:
+    """What a good run publishes: name -> query on the warehouse (the contract's tables so far)."""
+    stamp = f"SELECT {int(run_id)}::BIGINT AS run_id, DATE '{as_of.isoformat()}' AS as_of, *"
+    tables = {
+        "runs": "SELECT * FROM meta.runs ORDER BY run_id",
+        "quarantine": "SELECT * FROM meta.quarantine ORDER BY run_id, load_id, row_number",
+        "load_ledger": "SELECT * FROM meta.load_ledger ORDER BY load_id",
+    }
+    for name in FEEDS:
+        tables[name] = f"{stamp} EXCLUDE (row_number) FROM staging.{name}"
+    return tables
+
+
+@task(cache_policy=NONE)
+def find_feeds(data_dir: Path, con: duckdb.DuckDBPyConnection) -> list[LandingFile]:
+    return landing_files(data_dir, con)
+
+
+@task(cache_policy=NONE, task_run_name="ingest {f.name}")
+def ingest_file(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, run_id: int, as_of: date, tmp: Path
+) -> LedgerEntry:
+    entry = load_file(con, f, run_id=run_id, as_of=as_of, tmp=tmp)
+    log = get_run_logger()
+    if entry.status == "rejected":
+        log.warning("rejected %s", entry.message)
+    else:
+        log.info(
+            "%s %s: %d read, %d loaded, %d quarantined %s", entry.status, f.name, entry.rows_read,
+            entry.rows_loaded, entry.rows_quarantined, entry.message,
+        )
+    return entry
+
+
+@task(cache_policy=NONE)
+def publish_results(
+    con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, as_of: date
+) -> list[str]:
+    tables = published_tables(run_id, as_of)
+    publish.publish(con, settings.warehouse_dir, run_id, tables, keep=settings.publish.keep_versions)
+    return list(tables)
+
+
+@flow(name="shortage-radar-daily")
+def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunSummary:
+    """Ingest the landing folder into the warehouse and publish the results of the run.
+
+    A data or settings problem ends the run as Failed with its message (no traceback); the
+    run's row in meta.runs says which stage failed, and nothing is published.
+    """
+    wh = settings.warehouse_dir
+    tmp = wh / "tmp"
+    with db.connect(wh / WAREHOUSE, settings.duckdb) as con:
+        db.create_schema(con)
+        run_id = runs.start_run(con, as_of, data_dir, settings.model_dump_json())
+        stage = "ingest"
+        try:
+            files = find_feeds(data_dir, con)
+            as_of = as_of or default_as_of(files, con, date.today())
+            runs.set_as_of(con, run_id, as_of)
+            entries = ingest(con, files, run_id, as_of, tmp)
+            runs.finish_run(con, run_id, "succeeded")
+            stage = "publish"
+            names = publish_results(con, settings, run_id, as_of)
+        except Exception as e:
+            runs.finish_run(con, run_id, "failed", failed_stage=stage, message=str(e)[:2000])
+            if isinstance(e, ShortageRadarError):
+                return Failed(message=str(e), data=e)  # type: ignore[return-value]
+            raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    totals = feed_totals(entries).to_dicts()
+    return RunSummary(run_id, as_of, "succeeded", wh, totals, names)
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection, files: list[LandingFile], run_id: int, as_of: date, tmp: Path
+) -> list[LedgerEntry]:
+    """Load every file in one transaction: a crash leaves the warehouse as it was before."""
+    con.begin()
+    try:
+        entries = [ingest_file(con, f, run_id, as_of, tmp) for f in files]
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    return entries
+
+
+def summary_json(s: RunSummary) -> str:
+    return json.dumps(s.__dict__, default=str, indent=2)

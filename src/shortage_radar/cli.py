@@ -1,0 +1,152 @@
+"""The `shortage-radar` command: run, demo, backtest and serve."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shortage_radar.errors import ShortageRadarError
+from shortage_radar.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Demand forecasting and shortage early warning.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="A TOML file of settings (see config/default.toml).")
+]
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option("--warehouse", help="Warehouse folder [default: setting warehouse_dir, data/warehouse]."),
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _fail(e: Exception, debug: bool) -> typer.Exit:
+    if debug:
+        raise e
+    typer.echo(f"error: {e}", err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def run(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Landing folder with the feeds [default: setting data_dir].")
+    ] = None,
+    warehouse: WarehouseOpt = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Run date YYYY-MM-DD [default: the day after the last sales date]."),
+    ] = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Run the daily job once: ingest the feeds and publish the results."""
+    day = _as_of(as_of)
+    try:
+        settings = load_settings(config, warehouse_dir=warehouse)
+        folder = data or settings.data_dir
+        if folder is None:
+            raise typer.BadParameter("give --data DIR or set data_dir", param_hint="--data")
+        _run_and_report(settings, folder, day, debug)
+    except ShortageRadarError as e:
+        raise _fail(e, debug) from None
+
+
+class _NoTracebackForUserErrors(logging.Filter):
+    """Prefect logs every failure with its traceback; a bad feed or setting needs only its words."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ShortageRadarError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _run_and_report(settings: Settings, folder: Path, day: date | None, debug: bool) -> None:
+    # No network here but the package registries: Prefect's telemetry would only log errors.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.daily import daily
+    from shortage_radar.report.summary import print_summary
+
+    if not debug:
+        for name in ("prefect.task_runs", "prefect.flow_runs"):
+            logging.getLogger(name).addFilter(_NoTracebackForUserErrors())
+
+    state = daily(settings, folder, day, return_state=True)
+    if state.is_failed():
+        err = state.result(raise_on_failure=False)
+        if isinstance(err, BaseException):
+            raise err
+        raise ShortageRadarError(state.message or "the run failed")
+    print_summary(state.result())
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the sample feeds.")] = Path(
+        "data/sample"
+    ),
+    warehouse: WarehouseOpt = None,
+    skus: Annotated[int, typer.Option(help="Number of SKUs to generate.")] = 300,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Write the bundled sample feeds (with a few malformed files) and run the daily job on them."""
+    from shortage_radar.sample_data import SampleSpec, write_feeds
+
+    try:
+        settings = load_settings(config, warehouse_dir=warehouse)
+        out.mkdir(parents=True, exist_ok=True)
+        written = write_feeds(out, SampleSpec(skus=skus, malformed=True))
+        typer.echo(f"wrote {len(written)} sample files to {out}/")
+        _run_and_report(settings, out, None, debug)
+    except ShortageRadarError as e:
+        raise _fail(e, debug) from None
+
+
+@app.command()
+def backtest(
+    data: Annotated[Path, typer.Option("--data", help="Landing folder with the feeds.")],
+    start: Annotated[str, typer.Option("--start", help="First review date YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last review date YYYY-MM-DD.")],
+    every: Annotated[int, typer.Option("--every", help="Periods between reviews.")] = 7,
+    warehouse: WarehouseOpt = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the summary here.")] = None,
+) -> None:
+    """Replay history and score forecasts, warnings and policy (not built yet: exits 1)."""
+    typer.echo("error: backtest is not built yet (issue 6); nothing was run", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(config: ConfigOpt = None) -> None:
+    """Schedule the daily job with Prefect (not built yet: exits 1)."""
+    typer.echo("error: serve is not built yet (issue 5); use cron with `shortage-radar run`", err=True)
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Loading one landing file into raw, staging and quarantine, with its line in the load ledger."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from shortage_radar.contract import FEEDS, Feed
+from shortage_radar.ingest.files import FileRejected, LandingFile, content_hash, ragged_line, scan
+from shortage_radar.ingest.validate import validate
+
+# Reasons that depend on the run (its as-of date, the items known), not on the file alone:
+# a file whose rows were refused for them is read again by a later run instead of skipped.
+CONTEXT_REASONS = ("is after the as-of date", "is not in items")
+
+
+@dataclass
+class LedgerEntry:
+    """One line of meta.load_ledger: what became of one file in one run."""
+
+    load_id: int
+    run_id: int
+    as_of: date
+    feed: str | None
+    file: str
+    path: str
+    content_hash: str
+    size_bytes: int
+    format: str | None
+    status: str  # loaded | skipped | rejected | ignored
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_replaced: int = 0
+    rows_context_dependent: int = 0
+    message: str = ""
+    loaded_at: datetime | None = None
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, *, run_id: int, as_of: date, tmp: Path
+) -> LedgerEntry:
+    """Load one file inside the caller's transaction; nothing is lost, everything is counted.
+
+    Every data row ends in staging.<feed> or meta.quarantine (rows_read = rows_loaded +
+    rows_quarantined), and in raw.<feed> as read. A file that cannot be read gets one
+    quarantine row (row_number null) and status `rejected`. Content loaded before, under any
+    name, is `skipped`, unless rows of it were refused for reasons that depend on the run.
+    """
+    load_id = _next_id(con)
+    digest = content_hash(f.path)
+    entry = LedgerEntry(
+        load_id, run_id, as_of, f.feed, f.name, str(f.path.resolve()), digest, f.size,
+        f.fmt, "loaded", loaded_at=datetime.now(),
+    )
+    if f.feed is None:
+        entry.status, entry.message = "ignored", "the name starts with no feed name; not read"
+        return _record(con, entry)
+    earlier = con.execute(
+        "SELECT file, run_id FROM meta.load_ledger WHERE content_hash = ? AND status = 'loaded' "
+        "AND rows_context_dependent = 0 ORDER BY load_id LIMIT 1",
+        [digest],
+    ).fetchone()
+    if earlier:
+        entry.status = "skipped"
+        entry.message = f"same content as {earlier[0]}, loaded in run {earlier[1]}"
+        return _record(con, entry)
+    feed = FEEDS[f.feed]
+    work = tmp / f"load-{load_id}"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        _sink(con, f, feed, as_of, work)
+        _store(con, entry, feed, work)
+    except FileRejected as e:
+        entry.status, entry.message = "rejected", str(e)
+        con.execute(
+            "INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL)",
+            [run_id, as_of, load_id, feed.name, f.name, e.columns, e.why],
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return _record(con, entry)
+
+
+def _sink(con: duckdb.DuckDBPyConnection, f: LandingFile, feed: Feed, as_of: date, work: Path) -> None:
+    """Validate in polars' streaming engine into three Parquet files: raw, good and bad rows."""
+    lf = scan(f, feed)
+    skus = None
+    if feed.checks_sku:
+        skus = con.sql("SELECT DISTINCT sku FROM staging.items").pl()["sku"]
+    checked = validate(lf, feed, as_of=as_of, known_skus=skus)
+    read = [n for n in lf.collect_schema().names() if n != "row_number"]
+    extra = [n for n in read if n not in feed.names]
+    raw = pl.col("_raw").struct
+    raw_cols = [raw.field(n).cast(pl.String) for n in read if n in feed.names]
+    extras = pl.struct([raw.field(n) for n in extra]).struct.json_encode() if extra else pl.lit(None)
+    bad = pl.col("_reason").is_not_null()
+    record = pl.col("_raw").struct.json_encode() if read else pl.lit(None, pl.String)
+    sinks = [
+        checked.select("row_number", *raw_cols, extra_columns=extras.cast(pl.String)),
+        checked.filter(~bad).select(*feed.names, "row_number"),
+        checked.filter(bad).select(
+            "row_number", column_name="_columns", reason="_reason", record=record
+        ),
+    ]
+    try:
+        pl.collect_all(
+            [s.sink_parquet(work / f"{n}.parquet", lazy=True, compression="lz4")
+             for s, n in zip(sinks, ("raw", "good", "bad"), strict=True)],
+            engine="streaming",
+        )
+    except pl.exceptions.PolarsError as e:
+        why = str(e)
+        if "more fields than" in why:
+            raise FileRejected(f.path, ragged_line(f)) from None
+        raise FileRejected(f.path, f"cannot be read: {why.strip().splitlines()[0][:300]}") from None
+
+
+def _store(con: duckdb.DuckDBPyConnection, entry: LedgerEntry, feed: Feed, work: Path) -> None:
+    """Move the three Parquet files into the warehouse and replace what this delivery supersedes."""
+    raw, good, bad = (str(work / f"{n}.parquet") for n in ("raw", "good", "bad"))
+    lid = entry.load_id
+    entry.rows_read = _count(con, f"INSERT INTO raw.{feed.name} BY NAME "
+                             "SELECT ? AS load_id, * FROM read_parquet(?)", [lid, raw])
+    entry.rows_replaced, entry.message = _replace(con, feed, good)
+    entry.rows_loaded = _count(con, f"INSERT INTO staging.{feed.name} BY NAME "
+                               "SELECT ? AS load_id, * FROM read_parquet(?)", [lid, good])
+    entry.rows_quarantined = _count(
+        con,
+        "INSERT INTO meta.quarantine BY NAME SELECT ? AS run_id, ? AS as_of, ? AS load_id, "
+        "? AS feed, ? AS file, * FROM read_parquet(?)",
+        [entry.run_id, entry.as_of, lid, feed.name, entry.file, bad],
+    )
+    like = " OR ".join("reason LIKE ?" for _ in CONTEXT_REASONS)
+    row = con.execute(
+        f"SELECT count(*) FROM read_parquet(?) WHERE {like}",  # noqa: S608 (fixed text, values bound)
+        [bad, *[f"%{r}%" for r in CONTEXT_REASONS]],
+    ).fetchone()
+    entry.rows_context_dependent = row[0] if row else 0
+
+
+def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, good: str) -> tuple[int, str]:
+    """Delete staged rows of earlier deliveries that this one supersedes; say which files lose rows."""
+    by = ", ".join(feed.replace_by)
+    match = " AND ".join(f"s.{c} IS NOT DISTINCT FROM n.{c}" for c in feed.replace_by)
+    superseded = (
+        f"FROM staging.{feed.name} s SEMI JOIN (SELECT DISTINCT {by} FROM read_parquet(?)) n "  # noqa: S608
+        f"ON {match}"
+    )
+    losers = con.execute(
+        f"SELECT l.file, count(*) {superseded} JOIN meta.load_ledger l USING (load_id) "  # noqa: S608
+        "GROUP BY l.file, l.load_id ORDER BY l.load_id",
+        [good],
+    ).fetchall()
+    if not losers:
+        return 0, ""
+    n = _count(
+        con,
+        f"DELETE FROM staging.{feed.name} s WHERE EXISTS (SELECT 1 FROM read_parquet(?) n "  # noqa: S608
+        f"WHERE {match})",
+        [good],
+    )
+    what = {"date, location": "the days and locations it covers"}.get(by, f"the same {by}")
+    parts = ", ".join(f"{c} rows of {file}" for file, c in losers)
+    return n, f"replaced {parts}: a newer delivery of {what}"
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _next_id(con: duckdb.DuckDBPyConnection) -> int:
+    return _count(con, "SELECT coalesce(max(load_id), 0) + 1 FROM meta.load_ledger", [])
+
+
+def _record(con: duckdb.DuckDBPyConnection, entry: LedgerEntry) -> LedgerEntry:
+    row = asdict(entry)
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    con.execute(f"INSERT INTO meta.load_ledger ({cols}) VALUES ({marks})", list(row.values()))  # noqa: S608
+    return entry

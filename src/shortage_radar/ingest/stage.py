@@ -1,0 +1,88 @@
+"""The ingest stage as a whole: which files, which as-of date, and the totals per feed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from shortage_radar.contract import FEEDS
+from shortage_radar.errors import DataError
+from shortage_radar.ingest.files import LandingFile, discover
+from shortage_radar.ingest.load import LedgerEntry
+
+
+def landing_files(data_dir: Path, con: duckdb.DuckDBPyConnection) -> list[LandingFile]:
+    """The files to load, or DataError when a required feed has no file and nothing staged."""
+    if not data_dir.is_dir():
+        raise DataError(f"landing folder {data_dir} does not exist")
+    files = discover(data_dir)
+    have = {f.feed for f in files}
+    missing = [
+        name for name, feed in FEEDS.items()
+        if feed.required and name not in have and not _staged(con, name)
+    ]
+    if missing:
+        names = ", ".join(f"'{m}'" for m in missing)
+        raise DataError(
+            f"required feed {names} missing: no file named {missing[0]}.csv, {missing[0]}.parquet "
+            f"or {missing[0]}_*.csv[.gz] in {data_dir}, and none loaded before"
+        )
+    return files
+
+
+def default_as_of(files: list[LandingFile], con: duckdb.DuckDBPyConnection, today: date) -> date:
+    """The day after the last sales date, from the new sales files and what is staged.
+
+    Sales dated after today are typing errors, not news: they are ignored here (and then
+    quarantined as after the as-of date), so one bad row cannot move the whole run into the future.
+    """
+    last: list[date] = []
+    row = con.execute("SELECT max(date) FROM staging.sales WHERE date <= ?", [today]).fetchone()
+    if row and row[0]:
+        last.append(row[0])
+    for f in files:
+        if f.feed != "sales" or f.fmt is None or f.size == 0:
+            continue
+        try:
+            lf = pl.scan_parquet(f.path) if f.fmt == "parquet" else pl.scan_csv(
+                f.path, infer_schema=False
+            )
+            col = next(c for c in lf.collect_schema().names() if c.strip().lower() == "date")
+            d = pl.col(col)
+            if lf.collect_schema()[col] == pl.String:
+                d = d.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+            value = lf.select(d.filter(d <= today).max()).collect(engine="streaming").item()
+        except Exception:  # an unreadable file is rejected, with its reason, by the load itself
+            continue
+        if value is not None:
+            last.append(value)
+    if not last:
+        raise DataError("no sales dates found to set the as-of date; give --as-of YYYY-MM-DD")
+    return max(last) + timedelta(days=1)
+
+
+def _staged(con: duckdb.DuckDBPyConnection, feed: str) -> bool:
+    row = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM staging.{feed} LIMIT 1)").fetchone()  # noqa: S608
+    return bool(row and row[0])
+
+
+def feed_totals(entries: list[LedgerEntry]) -> pl.DataFrame:
+    """Per feed: files by status and rows read, loaded and quarantined (the run summary's table)."""
+    if not entries:
+        return pl.DataFrame()
+    df = pl.DataFrame([e.__dict__ for e in entries])
+    return (
+        df.group_by("feed", maintain_order=True)
+        .agg(
+            files=pl.len(),
+            loaded=(pl.col("status") == "loaded").sum(),
+            skipped=(pl.col("status") == "skipped").sum(),
+            rejected=(pl.col("status") == "rejected").sum(),
+            rows_read=pl.col("rows_read").sum(),
+            rows_loaded=pl.col("rows_loaded").sum(),
+            rows_quarantined=pl.col("rows_quarantined").sum(),
+        )
+    )

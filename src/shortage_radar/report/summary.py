@@ -1,0 +1,50 @@
+"""The short summary printed at the end of a run."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import typer
+
+
+class _Summary(Protocol):
+    run_id: int
+    as_of: Any
+    warehouse_dir: Any
+    totals: list[dict[str, Any]]
+    published: list[str]
+
+
+def format_summary(s: _Summary) -> str:
+    """Rows loaded and quarantined per feed, tables published, and where to look next."""
+    head = ("feed", "files", "skipped", "rejected", "rows read", "loaded", "quarantined")
+    rows = [
+        (t["feed"] or "(no feed)", t["files"], t["skipped"], t["rejected"], t["rows_read"],
+         t["rows_loaded"], t["rows_quarantined"])
+        for t in s.totals
+    ]
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    line = "  ".join("{:<%d}" % w if i == 0 else "{:>%d}" % w for i, w in enumerate(widths))
+    table = "\n".join(line.format(*map(str, r)) for r in [head, *rows])
+    quarantined = sum(int(t["rows_quarantined"]) for t in s.totals)
+    rejected = sum(int(t["rejected"]) for t in s.totals)
+    adb = s.warehouse_dir / "analytics.duckdb"
+    out = [
+        f"run {s.run_id} for as-of {s.as_of}: succeeded",
+        "",
+        table,
+        "",
+        f"published: {', '.join(s.published)}",
+        f"query them: duckdb -readonly {adb}   (or duckdb.connect('{adb}', read_only=True))",
+    ]
+    if quarantined or rejected:
+        out.append(
+            f"look next: {quarantined} quarantined rows and {rejected} rejected files, with reasons: "
+            "SELECT file, row_number, column_name, reason FROM quarantine "
+            f"WHERE run_id = {s.run_id}"
+        )
+    return "\n".join(out)
+
+
+def print_summary(s: _Summary) -> None:
+    typer.echo(format_summary(s))

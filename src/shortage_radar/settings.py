@@ -1,0 +1,144 @@
+"""One typed settings object: config/default.toml, then a --config file, then SHORTAGE_RADAR_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from shortage_radar.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
+DEFAULT_HORIZON = {"D": 90, "W": 13, "M": 6}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DuckDBSettings(_Section):
+    memory_limit: str = Field("2GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+    threads: int = Field(0, ge=0)
+
+
+class PublishSettings(_Section):
+    keep_versions: int = Field(5, ge=1)
+
+
+class ScheduleSettings(_Section):
+    cron: str = "0 6 * * *"
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, v: str) -> str:
+        if len(v.split()) != 5:
+            raise ValueError("must be a cron expression of 5 fields, like '0 6 * * *'")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone, like 'Europe/Berlin' or 'UTC'") from None
+        return v
+
+
+class Settings(BaseSettings):
+    """Every tunable of a run; config/default.toml documents each key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHORTAGE_RADAR_",
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        extra="forbid",
+        frozen=True,
+    )
+
+    freq: Literal["D", "W", "M"] = "D"
+    horizon: int = Field(0, ge=0)
+    service_level: float = Field(0.95, ge=0.5, le=0.9999)
+    engine: Literal["local", "dask"] = "local"
+    dask_address: str = ""
+    data_dir: Path | None = None
+    warehouse_dir: Path = Path("data/warehouse")
+    duckdb: DuckDBSettings = DuckDBSettings()
+    publish: PublishSettings = PublishSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: Any) -> Any:
+        return None if v in ("", None) else v
+
+    @field_validator("data_dir")
+    @classmethod
+    def _must_exist(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_dir():
+            raise ValueError("path does not exist or is not a folder")
+        return v
+
+    @model_validator(mode="after")
+    def _horizon_by_freq(self) -> Settings:
+        if self.horizon == 0:
+            object.__setattr__(self, "horizon", DEFAULT_HORIZON[self.freq])
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest priority first: explicit arguments (the CLI's), environment, then the files.
+        files = [f for f in (DEFAULT_CONFIG, _USER_CONFIG.get("path")) if f is not None]
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, files))
+
+
+# pydantic-settings builds sources in a classmethod, so the user file travels beside it.
+_USER_CONFIG: dict[str, Path | None] = {"path": None}
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings, or raise ConfigError naming each bad key, its value and what is allowed."""
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file {config_file} does not exist")
+    _USER_CONFIG["path"] = config_file
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as e:
+        raise ConfigError(_explain(e, config_file)) from None
+    except ValueError as e:  # a TOML syntax error surfaces as a ValueError subclass
+        raise ConfigError(f"cannot read settings from {config_file or DEFAULT_CONFIG}: {e}") from None
+    finally:
+        _USER_CONFIG["path"] = None
+
+
+def _explain(e: ValidationError, config_file: Path | None) -> str:
+    where = f" (settings from {DEFAULT_CONFIG}"
+    where += f", {config_file}" if config_file else ""
+    where += " and SHORTAGE_RADAR_* variables)"
+    lines = []
+    for err in e.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            lines.append(f"unknown setting '{key}'")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"setting '{key}' = {err['input']!r} is not allowed: {msg}")
+    return "bad configuration" + where + ":\n  " + "\n  ".join(lines)

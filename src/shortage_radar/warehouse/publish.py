@@ -1,0 +1,70 @@
+"""Publishing a good run: immutable Parquet versions and analytics.duckdb as views over them.
+
+Why this shape: DuckDB lets one process write a file or many read it, never both. Analysts
+therefore never open warehouse.duckdb. Each good run writes its tables to a new folder
+`published/v<run>` (built under a temporary name, then renamed), then writes a new
+analytics.duckdb beside the old one and renames it over it. A reader holding the old file keeps
+seeing the old version whole; a reader who opens after the rename sees the new one whole. Never
+a mix, and neither side waits for the other.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED = "published"
+ANALYTICS = "analytics.duckdb"
+
+
+def sql_text(s: str) -> str:
+    """A SQL string literal, for the one place DuckDB takes no parameter: a view's file path."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    warehouse_dir: Path,
+    run_id: int,
+    tables: dict[str, str],
+    *,
+    keep: int,
+) -> Path:
+    """Write each `tables` query (name -> SELECT on the warehouse) to Parquet and switch the views.
+
+    Returns the new version folder. Keeps the newest `keep` versions and removes older ones.
+    """
+    root = (warehouse_dir / PUBLISHED).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / f"v{run_id:06d}"
+    building = root / f".v{run_id:06d}.building"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir()
+    for name, query in tables.items():
+        target = sql_text(str(building / f"{name}.parquet"))
+        con.execute(f"COPY ({query}) TO {target} (FORMAT parquet)")
+    shutil.rmtree(final, ignore_errors=True)  # a re-run of a run id that failed mid-publish
+    os.replace(building, final)
+    _switch_views(warehouse_dir, final, list(tables))
+    _prune(root, keep)
+    return final
+
+
+def _switch_views(warehouse_dir: Path, version: Path, names: list[str]) -> None:
+    target = warehouse_dir / ANALYTICS
+    tmp = warehouse_dir / f".{ANALYTICS}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    with duckdb.connect(str(tmp)) as adb:
+        for name in names:
+            path = sql_text(str(version / f"{name}.parquet"))
+            adb.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({path})")
+    os.replace(tmp, target)
+
+
+def _prune(root: Path, keep: int) -> None:
+    versions = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("v"))
+    for old in versions[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
