@@ -18,7 +18,7 @@ from shortage_radar.contract import FEEDS
 from shortage_radar.errors import ShortageRadarError
 from shortage_radar.ingest.files import LandingFile
 from shortage_radar.ingest.load import LedgerEntry, load_file
-from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files
+from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files, load_all
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db, publish, runs
 
@@ -58,7 +58,7 @@ def find_feeds(data_dir: Path, con: duckdb.DuckDBPyConnection) -> list[LandingFi
 
 @task(cache_policy=NONE, task_run_name="ingest {f.name}")
 def ingest_file(
-    con: duckdb.DuckDBPyConnection, f: LandingFile, run_id: int, as_of: date, tmp: Path
+    con: duckdb.DuckDBPyConnection, f: LandingFile, *, run_id: int, as_of: date, tmp: Path
 ) -> LedgerEntry:
     entry = load_file(con, f, run_id=run_id, as_of=as_of, tmp=tmp)
     log = get_run_logger()
@@ -66,8 +66,13 @@ def ingest_file(
         log.warning("rejected %s", entry.message)
     else:
         log.info(
-            "%s %s: %d read, %d loaded, %d quarantined %s", entry.status, f.name, entry.rows_read,
-            entry.rows_loaded, entry.rows_quarantined, entry.message,
+            "%s %s: %d read, %d loaded, %d quarantined %s",
+            entry.status,
+            f.name,
+            entry.rows_read,
+            entry.rows_loaded,
+            entry.rows_quarantined,
+            entry.message,
         )
     return entry
 
@@ -77,7 +82,9 @@ def publish_results(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, as_of: date
 ) -> list[str]:
     tables = published_tables(run_id, as_of)
-    publish.publish(con, settings.warehouse_dir, run_id, tables, keep=settings.publish.keep_versions)
+    publish.publish(
+        con, settings.warehouse_dir, run_id, tables, keep=settings.publish.keep_versions
+    )
     return list(tables)
 
 
@@ -98,7 +105,9 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             files = find_feeds(data_dir, con)
             as_of = as_of or default_as_of(files, con, date.today())
             runs.set_as_of(con, run_id, as_of)
-            entries = ingest(con, files, run_id, as_of, tmp)
+            entries = load_all(
+                con, files, run_id=run_id, as_of=as_of, tmp=tmp, load_one=ingest_file
+            )
             runs.finish_run(con, run_id, "succeeded")
             stage = "publish"
             names = publish_results(con, settings, run_id, as_of)
@@ -111,20 +120,6 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             shutil.rmtree(tmp, ignore_errors=True)
     totals = feed_totals(entries).to_dicts()
     return RunSummary(run_id, as_of, "succeeded", wh, totals, names)
-
-
-def ingest(
-    con: duckdb.DuckDBPyConnection, files: list[LandingFile], run_id: int, as_of: date, tmp: Path
-) -> list[LedgerEntry]:
-    """Load every file in one transaction: a crash leaves the warehouse as it was before."""
-    con.begin()
-    try:
-        entries = [ingest_file(con, f, run_id, as_of, tmp) for f in files]
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
-    return entries
 
 
 def summary_json(s: RunSummary) -> str:

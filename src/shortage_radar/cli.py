@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +25,9 @@ ConfigOpt = Annotated[
 ]
 WarehouseOpt = Annotated[
     Path | None,
-    typer.Option("--warehouse", help="Warehouse folder [default: setting warehouse_dir, data/warehouse]."),
+    typer.Option(
+        "--warehouse", help="Warehouse folder [default: setting warehouse_dir, data/warehouse]."
+    ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
 
@@ -50,12 +51,15 @@ def _fail(e: Exception, debug: bool) -> typer.Exit:
 @app.command()
 def run(
     data: Annotated[
-        Path | None, typer.Option("--data", help="Landing folder with the feeds [default: setting data_dir].")
+        Path | None,
+        typer.Option("--data", help="Landing folder with the feeds [default: setting data_dir]."),
     ] = None,
     warehouse: WarehouseOpt = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Run date YYYY-MM-DD [default: the day after the last sales date]."),
+        typer.Option(
+            "--as-of", help="Run date YYYY-MM-DD [default: the day after the last sales date]."
+        ),
     ] = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -85,6 +89,7 @@ def _run_and_report(settings: Settings, folder: Path, day: date | None, debug: b
     # No network here but the package registries: Prefect's telemetry would only log errors.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.daily import daily
+
     from shortage_radar.report.summary import print_summary
 
     if not debug:
@@ -140,13 +145,11 @@ def backtest(
 @app.command()
 def serve(config: ConfigOpt = None) -> None:
     """Schedule the daily job with Prefect (not built yet: exits 1)."""
-    typer.echo("error: serve is not built yet (issue 5); use cron with `shortage-radar run`", err=True)
+    typer.echo(
+        "error: serve is not built yet (issue 5); use cron with `shortage-radar run`", err=True
+    )
     raise typer.Exit(1)
 
 
-def main() -> None:
-    app()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    app()

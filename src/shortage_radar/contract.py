@@ -79,8 +79,11 @@ SALES = Feed(
         Column("date", "date", required=True),
         Column("sku", "str", required=True),
         Column(
-            "quantity", "num", required=True, ge=0,
-            negative_note=": a return, not a sale; returns are not demand and are not loaded",
+            "quantity",
+            "num",
+            required=True,
+            ge=0,
+            negative_note=": a return, not a sale (returns are not demand and are not loaded)",
         ),
         LOCATION,
         Column("stockout", "bool", default=False),

@@ -1,4 +1,4 @@
-"""One typed settings object: config/default.toml, then a --config file, then SHORTAGE_RADAR_* variables."""
+"""One typed settings object: config/default.toml, a --config file, SHORTAGE_RADAR_* variables."""
 
 from __future__ import annotations
 
@@ -115,7 +115,10 @@ _USER_CONFIG: dict[str, Path | None] = {"path": None}
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read the settings, or raise ConfigError naming each bad key, its value and what is allowed."""
+    """Read the settings, or raise ConfigError naming each bad key, its value and what is allowed.
+
+    Later sources win: default.toml, the user file, the environment, then `overrides`.
+    """
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"config file {config_file} does not exist")
     _USER_CONFIG["path"] = config_file
@@ -124,7 +127,9 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     except ValidationError as e:
         raise ConfigError(_explain(e, config_file)) from None
     except ValueError as e:  # a TOML syntax error surfaces as a ValueError subclass
-        raise ConfigError(f"cannot read settings from {config_file or DEFAULT_CONFIG}: {e}") from None
+        raise ConfigError(
+            f"cannot read settings from {config_file or DEFAULT_CONFIG}: {e}"
+        ) from None
     finally:
         _USER_CONFIG["path"] = None
 

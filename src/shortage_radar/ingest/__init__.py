@@ -1,1 +1,1 @@
-"""Reading landing files, validating them against the contract, and loading them into the warehouse."""
+"""Reading landing files, validating them against the contract, loading them into the warehouse."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from shortage_radar.contract import FEEDS, Feed
 Format = Literal["csv", "csv.gz", "parquet"]
 _FORMATS: dict[str, Format] = {".csv": "csv", ".csv.gz": "csv.gz", ".parquet": "parquet"}
 # A file belongs to a feed when its name is the feed name, alone or followed by - _ or .
+MORE_FIELDS = "_more_fields"  # what a CSV row holds beyond the header's columns
 _FEED_NAME = re.compile(r"^(" + "|".join(sorted(FEEDS, key=len, reverse=True)) + r")(?=[-_.]|$)")
 
 
@@ -85,6 +84,18 @@ def scan(f: LandingFile, feed: Feed) -> pl.LazyFrame:
             _check_text(f)
             lf = pl.scan_csv(f.path, infer_schema=False, encoding="utf8", raise_if_empty=True)
         names = lf.collect_schema().names()
+        if f.fmt != "parquet":
+            # Read again with one column more than the header, so that a row with a stray
+            # comma shows in MORE_FIELDS and is quarantined alone instead of failing the file.
+            lf = pl.scan_csv(
+                f.path,
+                has_header=False,
+                skip_rows=1,
+                encoding="utf8",
+                schema=dict.fromkeys([*names, MORE_FIELDS], pl.String),
+                truncate_ragged_lines=True,
+                missing_columns="insert",
+            )
     except FileRejected:
         raise
     except Exception as e:  # polars' own words are the most precise reason we can give
@@ -93,7 +104,9 @@ def scan(f: LandingFile, feed: Feed) -> pl.LazyFrame:
     lower = [n.strip().lower() for n in names]
     twice = sorted({n for n in lower if lower.count(n) > 1})
     if twice:
-        raise FileRejected(f.path, f"column names appear twice (names ignore case): {', '.join(twice)}")
+        raise FileRejected(
+            f.path, f"column names appear twice (names ignore case): {', '.join(twice)}"
+        )
     missing = [c for c in feed.required_columns if c not in lower]
     if missing:
         shown = ", ".join(repr(n[:30]) for n in names[:12])
@@ -102,15 +115,17 @@ def scan(f: LandingFile, feed: Feed) -> pl.LazyFrame:
             f"missing required column(s) {', '.join(missing)} (the file has: {shown})",
             columns=", ".join(missing),
         )
-    return lf.rename(dict(zip(names, lower, strict=True))).with_row_index("row_number", offset=1)
+    renames = dict(zip(names, lower, strict=True))
+    return lf.rename(renames).with_row_index("row_number", offset=1)
 
 
 def _check_text(f: LandingFile) -> None:
     """Reject binary files before polars reads them as one strange column."""
     opener = gzip.open if f.fmt == "csv.gz" else open
+    sample = 64 * 1024
     try:
         with opener(f.path, "rb") as fh:
-            head = fh.read(64 * 1024)
+            head = fh.read(sample)
     except (OSError, EOFError) as e:
         raise FileRejected(f.path, f"cannot be read as gzip: {e}") from None
     if b"\x00" in head:
@@ -118,25 +133,12 @@ def _check_text(f: LandingFile) -> None:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as e:
-        if e.start < len(head) - 4:  # not a character cut at the end of the sample
-            raise FileRejected(
-                f.path, f"is not UTF-8 text (byte {e.start}); export it as UTF-8 CSV"
-            ) from None
+        if len(head) < sample or e.start < len(head) - 4:  # not a character cut by the sample
+            line = head.count(b"\n", 0, e.start) + 1
+            raise FileRejected(f.path, f"is not UTF-8 text (line {line}); {_AS_UTF8}") from None
 
 
-def ragged_line(f: LandingFile) -> str:
-    """Where a CSV first has more fields than its header (read again, only on that error)."""
-    opener = gzip.open if f.fmt == "csv.gz" else open
-    with opener(f.path, "rb") as fh:
-        reader = csv.reader(io.TextIOWrapper(fh, encoding="utf-8-sig", newline=""))
-        width = len(next(reader, []))
-        for row in reader:
-            if len(row) > width:
-                return (
-                    f"data row {reader.line_num - 1} has {len(row)} fields but the header has "
-                    f"{width} (an unquoted comma?)"
-                )
-    return "a row has more fields than the header"
+_AS_UTF8 = "export it as UTF-8 CSV"
 
 
 def _first_line(e: Exception) -> str:

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from shortage_radar.contract import FEEDS, Feed
-from shortage_radar.ingest.files import FileRejected, LandingFile, content_hash, ragged_line, scan
+from shortage_radar.ingest.files import MORE_FIELDS, FileRejected, LandingFile, content_hash, scan
 from shortage_radar.ingest.validate import validate
 
 # Reasons that depend on the run (its as-of date, the items known), not on the file alone:
@@ -55,8 +55,17 @@ def load_file(
     load_id = _next_id(con)
     digest = content_hash(f.path)
     entry = LedgerEntry(
-        load_id, run_id, as_of, f.feed, f.name, str(f.path.resolve()), digest, f.size,
-        f.fmt, "loaded", loaded_at=datetime.now(),
+        load_id,
+        run_id,
+        as_of,
+        f.feed,
+        f.name,
+        str(f.path.resolve()),
+        digest,
+        f.size,
+        f.fmt,
+        "loaded",
+        loaded_at=datetime.now(),
     )
     if f.feed is None:
         entry.status, entry.message = "ignored", "the name starts with no feed name; not read"
@@ -87,18 +96,22 @@ def load_file(
     return _record(con, entry)
 
 
-def _sink(con: duckdb.DuckDBPyConnection, f: LandingFile, feed: Feed, as_of: date, work: Path) -> None:
+def _sink(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, feed: Feed, as_of: date, work: Path
+) -> None:
     """Validate in polars' streaming engine into three Parquet files: raw, good and bad rows."""
     lf = scan(f, feed)
     skus = None
     if feed.checks_sku:
         skus = con.sql("SELECT DISTINCT sku FROM staging.items").pl()["sku"]
     checked = validate(lf, feed, as_of=as_of, known_skus=skus)
-    read = [n for n in lf.collect_schema().names() if n != "row_number"]
+    read = [n for n in lf.collect_schema().names() if n not in ("row_number", MORE_FIELDS)]
     extra = [n for n in read if n not in feed.names]
     raw = pl.col("_raw").struct
     raw_cols = [raw.field(n).cast(pl.String) for n in read if n in feed.names]
-    extras = pl.struct([raw.field(n) for n in extra]).struct.json_encode() if extra else pl.lit(None)
+    extras = (
+        pl.struct([raw.field(n) for n in extra]).struct.json_encode() if extra else pl.lit(None)
+    )
     bad = pl.col("_reason").is_not_null()
     record = pl.col("_raw").struct.json_encode() if read else pl.lit(None, pl.String)
     sinks = [
@@ -110,14 +123,16 @@ def _sink(con: duckdb.DuckDBPyConnection, f: LandingFile, feed: Feed, as_of: dat
     ]
     try:
         pl.collect_all(
-            [s.sink_parquet(work / f"{n}.parquet", lazy=True, compression="lz4")
-             for s, n in zip(sinks, ("raw", "good", "bad"), strict=True)],
+            [
+                s.sink_parquet(work / f"{n}.parquet", lazy=True, compression="lz4")
+                for s, n in zip(sinks, ("raw", "good", "bad"), strict=True)
+            ],
             engine="streaming",
         )
     except pl.exceptions.PolarsError as e:
         why = str(e)
-        if "more fields than" in why:
-            raise FileRejected(f.path, ragged_line(f)) from None
+        if "invalid utf-8" in why:
+            raise FileRejected(f.path, "is not UTF-8 text; export it as UTF-8 CSV") from None
         raise FileRejected(f.path, f"cannot be read: {why.strip().splitlines()[0][:300]}") from None
 
 
@@ -125,11 +140,17 @@ def _store(con: duckdb.DuckDBPyConnection, entry: LedgerEntry, feed: Feed, work:
     """Move the three Parquet files into the warehouse and replace what this delivery supersedes."""
     raw, good, bad = (str(work / f"{n}.parquet") for n in ("raw", "good", "bad"))
     lid = entry.load_id
-    entry.rows_read = _count(con, f"INSERT INTO raw.{feed.name} BY NAME "
-                             "SELECT ? AS load_id, * FROM read_parquet(?)", [lid, raw])
+    entry.rows_read = _count(
+        con,
+        f"INSERT INTO raw.{feed.name} BY NAME SELECT ? AS load_id, * FROM read_parquet(?)",  # noqa: S608
+        [lid, raw],
+    )
     entry.rows_replaced, entry.message = _replace(con, feed, good)
-    entry.rows_loaded = _count(con, f"INSERT INTO staging.{feed.name} BY NAME "
-                               "SELECT ? AS load_id, * FROM read_parquet(?)", [lid, good])
+    entry.rows_loaded = _count(
+        con,
+        f"INSERT INTO staging.{feed.name} BY NAME SELECT ? AS load_id, * FROM read_parquet(?)",  # noqa: S608
+        [lid, good],
+    )
     entry.rows_quarantined = _count(
         con,
         "INSERT INTO meta.quarantine BY NAME SELECT ? AS run_id, ? AS as_of, ? AS load_id, "
@@ -145,7 +166,7 @@ def _store(con: duckdb.DuckDBPyConnection, entry: LedgerEntry, feed: Feed, work:
 
 
 def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, good: str) -> tuple[int, str]:
-    """Delete staged rows of earlier deliveries that this one supersedes; say which files lose rows."""
+    """Delete staged rows that this delivery supersedes; say which earlier files lose rows."""
     by = ", ".join(feed.replace_by)
     match = " AND ".join(f"s.{c} IS NOT DISTINCT FROM n.{c}" for c in feed.replace_by)
     superseded = (
@@ -153,7 +174,7 @@ def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, good: str) -> tuple[int
         f"ON {match}"
     )
     losers = con.execute(
-        f"SELECT l.file, count(*) {superseded} JOIN meta.load_ledger l USING (load_id) "  # noqa: S608
+        f"SELECT l.file, count(*) {superseded} JOIN meta.load_ledger l USING (load_id) "
         "GROUP BY l.file, l.load_id ORDER BY l.load_id",
         [good],
     ).fetchall()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import polars as pl
 from shortage_radar.contract import FEEDS
 from shortage_radar.errors import DataError
 from shortage_radar.ingest.files import LandingFile, discover
-from shortage_radar.ingest.load import LedgerEntry
+from shortage_radar.ingest.load import LedgerEntry, load_file
 
 
 def landing_files(data_dir: Path, con: duckdb.DuckDBPyConnection) -> list[LandingFile]:
@@ -21,7 +22,8 @@ def landing_files(data_dir: Path, con: duckdb.DuckDBPyConnection) -> list[Landin
     files = discover(data_dir)
     have = {f.feed for f in files}
     missing = [
-        name for name, feed in FEEDS.items()
+        name
+        for name, feed in FEEDS.items()
         if feed.required and name not in have and not _staged(con, name)
     ]
     if missing:
@@ -47,8 +49,10 @@ def default_as_of(files: list[LandingFile], con: duckdb.DuckDBPyConnection, toda
         if f.feed != "sales" or f.fmt is None or f.size == 0:
             continue
         try:
-            lf = pl.scan_parquet(f.path) if f.fmt == "parquet" else pl.scan_csv(
-                f.path, infer_schema=False
+            lf = (
+                pl.scan_parquet(f.path)
+                if f.fmt == "parquet"
+                else pl.scan_csv(f.path, infer_schema=False)
             )
             col = next(c for c in lf.collect_schema().names() if c.strip().lower() == "date")
             d = pl.col(col)
@@ -64,6 +68,29 @@ def default_as_of(files: list[LandingFile], con: duckdb.DuckDBPyConnection, toda
     return max(last) + timedelta(days=1)
 
 
+def load_all(
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    *,
+    run_id: int,
+    as_of: date,
+    tmp: Path,
+    load_one: Callable[..., LedgerEntry] = load_file,
+) -> list[LedgerEntry]:
+    """Load every file in one transaction: a crash leaves the warehouse as it was before.
+
+    `load_one` is load_file, or the flow's task that wraps it.
+    """
+    con.begin()
+    try:
+        entries = [load_one(con, f, run_id=run_id, as_of=as_of, tmp=tmp) for f in files]
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    return entries
+
+
 def _staged(con: duckdb.DuckDBPyConnection, feed: str) -> bool:
     row = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM staging.{feed} LIMIT 1)").fetchone()  # noqa: S608
     return bool(row and row[0])
@@ -74,15 +101,12 @@ def feed_totals(entries: list[LedgerEntry]) -> pl.DataFrame:
     if not entries:
         return pl.DataFrame()
     df = pl.DataFrame([e.__dict__ for e in entries])
-    return (
-        df.group_by("feed", maintain_order=True)
-        .agg(
-            files=pl.len(),
-            loaded=(pl.col("status") == "loaded").sum(),
-            skipped=(pl.col("status") == "skipped").sum(),
-            rejected=(pl.col("status") == "rejected").sum(),
-            rows_read=pl.col("rows_read").sum(),
-            rows_loaded=pl.col("rows_loaded").sum(),
-            rows_quarantined=pl.col("rows_quarantined").sum(),
-        )
+    return df.group_by("feed", maintain_order=True).agg(
+        files=pl.len(),
+        loaded=(pl.col("status") == "loaded").sum(),
+        skipped=(pl.col("status") == "skipped").sum(),
+        rejected=(pl.col("status") == "rejected").sum(),
+        rows_read=pl.col("rows_read").sum(),
+        rows_loaded=pl.col("rows_loaded").sum(),
+        rows_quarantined=pl.col("rows_quarantined").sum(),
     )

@@ -7,10 +7,12 @@ from datetime import date
 import polars as pl
 
 from shortage_radar.contract import Column, Feed
+from shortage_radar.ingest.files import MORE_FIELDS
 
 TRUE = ("true", "1", "yes", "y", "t")
 FALSE = ("false", "0", "no", "n", "f")
 _SHOWN = 40  # characters of a bad value quoted in a reason
+MORE_FIELDS_REASON = "the row has more fields than the header (an unquoted comma?), first: '{}'"
 
 
 def validate(
@@ -27,6 +29,7 @@ def validate(
     """
     schema = lf.collect_schema()
     read = [n for n in schema.names() if n != "row_number"]
+    kept = [n for n in read if n != MORE_FIELDS]  # the row as read; the overflow is in the reason
     typed: list[pl.Expr] = []
     problems: list[tuple[str, pl.Expr]] = []
     for col in feed.columns:
@@ -37,12 +40,16 @@ def validate(
     out = lf.with_columns(
         *typed,
         *[r.alias(f"_p{i}") for i, (_, r) in enumerate(problems)],
-        _raw=pl.struct(read) if read else pl.lit(None),
+        _raw=pl.struct(kept) if kept else pl.lit(None),
     )
     found = [(c, pl.col(f"_p{i}")) for i, (c, _) in enumerate(problems)]
     found += _row_rules(feed, as_of, known_skus)
+    if MORE_FIELDS in read:
+        more = pl.col(MORE_FIELDS)
+        reason = pl.format(MORE_FIELDS_REASON, more.str.slice(0, _SHOWN))
+        found.insert(0, ("", pl.when(more.is_not_null()).then(reason)))
     out = out.with_columns(
-        _columns=_join([pl.when(r.is_not_null()).then(pl.lit(c)) for c, r in found], ", "),
+        _columns=_join([pl.when(r.is_not_null()).then(pl.lit(c)) for c, r in found if c], ", "),
         _reason=_join([r for _, r in found], "; "),
     )
     if feed.key:
@@ -66,8 +73,10 @@ def _column(col: Column, dtype: pl.DataType | None) -> tuple[pl.Expr, list[tuple
     value, bad = _parse(col, raw, text, dtype)
     problem: pl.Expr = pl.when(bad).then(pl.format(_BAD[col.kind], pl.lit(col.name), shown))
     if col.required:
-        problem = pl.when(text.is_null()).then(pl.lit(f"{col.name} is missing (required)")).otherwise(
-            problem
+        problem = (
+            pl.when(text.is_null())
+            .then(pl.lit(f"{col.name} is missing (required)"))
+            .otherwise(problem)
         )
     for cond, reason in _rules(col, value):
         problem = pl.coalesce(problem, pl.when(cond & ~bad).then(reason))
@@ -154,7 +163,12 @@ def _row_rules(feed: Feed, as_of: date, known_skus: pl.Series | None) -> list[tu
     for name in feed.not_after_as_of:
         d = pl.col(name)
         rules.append(
-            (name, pl.when(d > as_of).then(pl.format(f"{name} {{}} is after the as-of date {as_of}", d)))
+            (
+                name,
+                pl.when(d > as_of).then(
+                    pl.format(f"{name} {{}} is after the as-of date {as_of}", d)
+                ),
+            )
         )
     for early, late in feed.ordered_dates:
         e, lt = pl.col(early), pl.col(late)
@@ -170,7 +184,9 @@ def _flag_duplicates(lf: pl.LazyFrame, key: tuple[str, ...]) -> pl.LazyFrame:
     first = pl.col("row_number").min().over([*key, ok.alias("_ok")])
     dup = ok & (pl.col("row_number") != first)
     named = ", ".join(f"{k}={{}}" for k in key)
-    reason = pl.format(f"duplicate key ({named}): already at row {{}}", *[pl.col(k) for k in key], first)
+    reason = pl.format(
+        f"duplicate key ({named}): already at row {{}}", *[pl.col(k) for k in key], first
+    )
     return lf.with_columns(
         _columns=pl.when(dup).then(pl.lit(", ".join(key))).otherwise("_columns"),
         _reason=pl.when(dup).then(reason).otherwise("_reason"),

@@ -19,12 +19,19 @@ def format_summary(s: _Summary) -> str:
     """Rows loaded and quarantined per feed, tables published, and where to look next."""
     head = ("feed", "files", "skipped", "rejected", "rows read", "loaded", "quarantined")
     rows = [
-        (t["feed"] or "(no feed)", t["files"], t["skipped"], t["rejected"], t["rows_read"],
-         t["rows_loaded"], t["rows_quarantined"])
+        (
+            t["feed"] or "(no feed)",
+            t["files"],
+            t["skipped"],
+            t["rejected"],
+            t["rows_read"],
+            t["rows_loaded"],
+            t["rows_quarantined"],
+        )
         for t in s.totals
     ]
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    line = "  ".join("{:<%d}" % w if i == 0 else "{:>%d}" % w for i, w in enumerate(widths))
+    line = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
     table = "\n".join(line.format(*map(str, r)) for r in [head, *rows])
     quarantined = sum(int(t["rows_quarantined"]) for t in s.totals)
     rejected = sum(int(t["rejected"]) for t in s.totals)
@@ -38,9 +45,9 @@ def format_summary(s: _Summary) -> str:
         f"query them: duckdb -readonly {adb}   (or duckdb.connect('{adb}', read_only=True))",
     ]
     if quarantined or rejected:
-        out.append(
-            f"look next: {quarantined} quarantined rows and {rejected} rejected files, with reasons: "
-            "SELECT file, row_number, column_name, reason FROM quarantine "
+        out.append(  # a query printed for people to run, not run here
+            f"look next: {quarantined} quarantined rows and {rejected} rejected files, "  # noqa: S608
+            "with reasons: SELECT file, row_number, column_name, reason FROM quarantine "
             f"WHERE run_id = {s.run_id}"
         )
     return "\n".join(out)

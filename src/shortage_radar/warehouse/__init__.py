@@ -1,1 +1,1 @@
-"""The run's DuckDB warehouse (layers as schemas) and the read-only analytics database published from it."""
+"""The run's DuckDB warehouse (layers as schemas) and the analytics database published from it."""

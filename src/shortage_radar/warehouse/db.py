@@ -32,10 +32,12 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
 """
 
 
-def connect(path: Path, cfg: DuckDBSettings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, cfg: DuckDBSettings, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open a warehouse file with the configured memory and thread limits."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    config: dict[str, str | int | bool] = {"memory_limit": cfg.memory_limit}
+    config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": cfg.memory_limit}
     if cfg.threads:
         config["threads"] = cfg.threads
     return duckdb.connect(str(path), read_only=read_only, config=config)
@@ -63,4 +65,7 @@ def raw_ddl(feed: Feed) -> str:
 def staging_ddl(feed: Feed) -> str:
     """staging.<feed>: the contract columns typed and validated, and where each row came from."""
     cols = ", ".join(f"{c.name} {SQL_TYPE[c.kind]}" for c in feed.columns)
-    return f"CREATE TABLE IF NOT EXISTS staging.{feed.name} ({cols}, load_id BIGINT, row_number BIGINT)"
+    return (
+        f"CREATE TABLE IF NOT EXISTS staging.{feed.name} "
+        f"({cols}, load_id BIGINT, row_number BIGINT)"
+    )

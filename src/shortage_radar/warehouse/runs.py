@@ -8,8 +8,10 @@ from pathlib import Path
 import duckdb
 
 
-def start_run(con: duckdb.DuckDBPyConnection, as_of: date | None, data_dir: Path, settings: str) -> int:
-    """Record a run as `running` (committed at once, so a crash leaves a trace) and return its id."""
+def start_run(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, data_dir: Path, settings: str
+) -> int:
+    """Record a run as `running` (committed at once: a crash leaves a trace); return its id."""
     row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM meta.runs").fetchone()
     run_id = int(row[0]) if row else 1
     con.execute(

@@ -1,0 +1,48 @@
+"""Which landing files belong to which feed, in what order, and their fingerprints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write
+
+from shortage_radar.ingest.files import content_hash, discover
+
+
+def test_file_names_assign_feeds_and_formats(landing: Path) -> None:
+    for name in [
+        "sales.csv",
+        "sales_2026-11-23.parquet",
+        "sales-week47.csv.gz",
+        "supplier_items.csv",
+        "Items.CSV",
+        "salesman.csv",
+        "items.xlsx",
+        ".hidden.csv",
+    ]:
+        write(landing, name, "x")
+    found = {f.name: (f.feed, f.fmt) for f in discover(landing)}
+    assert found == {
+        "sales.csv": ("sales", "csv"),
+        "sales_2026-11-23.parquet": ("sales", "parquet"),
+        "sales-week47.csv.gz": ("sales", "csv.gz"),
+        "supplier_items.csv": ("supplier_items", "csv"),
+        "Items.CSV": ("items", "csv"),
+        "salesman.csv": (None, "csv"),
+        "items.xlsx": ("items", None),
+    }
+
+
+def test_items_load_first_then_oldest_file_first(landing: Path) -> None:
+    import os
+
+    for i, name in enumerate(["sales_b.csv", "sales_a.csv", "items.csv"]):
+        os.utime(write(landing, name, "x"), (1000 + i, 1000 + i))
+    assert [f.name for f in discover(landing)] == ["items.csv", "sales_b.csv", "sales_a.csv"]
+
+
+def test_same_bytes_same_hash_under_any_name(landing: Path) -> None:
+    a = write(landing, "sales.csv", "date,sku,quantity\n")
+    b = write(landing, "sales_copy.csv", "date,sku,quantity\n")
+    c = write(landing, "sales_other.csv", "date,sku,quantity\n2026-01-01,A,1\n")
+    assert content_hash(a) == content_hash(b) != content_hash(c)
