@@ -15,11 +15,11 @@ import pytest
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="prefect-home-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from shortage_radar.ingest.files import discover  # noqa: E402
-from shortage_radar.ingest.load import LedgerEntry  # noqa: E402
-from shortage_radar.ingest.stage import load_all  # noqa: E402
-from shortage_radar.settings import DuckDBSettings  # noqa: E402
-from shortage_radar.warehouse import db  # noqa: E402
+from shortage_radar.ingest.files import discover
+from shortage_radar.ingest.load import LedgerEntry
+from shortage_radar.ingest.stage import load_all
+from shortage_radar.settings import DuckDBSettings
+from shortage_radar.warehouse import db
 
 AS_OF = date(2026, 6, 1)
 ITEMS = "sku,description,unit_cost,unit_price\nA,Bolt,1.0,2.0\nB,Nut,0.5,1.0\n"
@@ -65,6 +65,6 @@ def quarantined(con: duckdb.DuckDBPyConnection, file: str) -> list[tuple[object,
 
 
 def count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
     assert row is not None
     return int(row[0])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from conftest import ITEMS, write
 
 CLI = [sys.executable, "-m", "shortage_radar.cli"]
@@ -84,10 +85,10 @@ def test_run_publishes_and_a_second_run_goes_on_while_an_analyst_reads(
     write(landing, "sales_more.csv", "date,sku,quantity\n2026-05-03,A,5\n")
     p = cli("run", "--data", str(landing), "--warehouse", str(wh))
     assert p.returncode == 0, p.stderr  # the analyst's open connection did not block the run
-    assert analyst.execute("SELECT sum(quantity) FROM sales").fetchone() == (3.0,)  # still run 1
+    assert analyst.execute("SELECT sum(quantity) FROM sales").fetchall()[0] == (3.0,)  # still run 1
     analyst.close()
     with duckdb.connect(str(adb), read_only=True) as fresh:
-        assert fresh.execute("SELECT sum(quantity) FROM sales").fetchone() == (8.0,)
+        assert fresh.execute("SELECT sum(quantity) FROM sales").fetchall()[0] == (8.0,)
         assert fresh.execute("SELECT run_id, as_of, status, rows_loaded FROM runs").fetchall() == [
             (1, datetime.date(2026, 5, 3), "succeeded", 4),
             (2, datetime.date(2026, 5, 4), "succeeded", 3),  # sales.csv again (2) + sales_more (1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import write
-
 from shortage_radar.ingest.files import content_hash, discover
 
 

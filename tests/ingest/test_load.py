@@ -1,4 +1,4 @@
-"""The bad-file corpus through the real load: exact quarantine reasons and the accounting identity."""
+"""The bad-file corpus through the real load: exact quarantine reasons, accounting identity."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import AS_OF, ITEMS, count, load, quarantined, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import AS_OF, ITEMS, count, load, quarantined, write
 from shortage_radar.ingest.load import LedgerEntry
 
 SALES_HEAD = "date,sku,quantity,location,stockout\n"
@@ -22,10 +22,10 @@ def identity_holds(con: duckdb.DuckDBPyConnection, e: LedgerEntry) -> None:
     """rows read = loaded + quarantined, and each count matches what the tables hold."""
     assert e.rows_read == e.rows_loaded + e.rows_quarantined
     got = con.execute(
-        "SELECT (SELECT count(*) FROM meta.quarantine WHERE load_id = $1 AND row_number IS NOT NULL),"
-        f" (SELECT count(*) FROM raw.{e.feed} WHERE load_id = $1)",
+        "SELECT (SELECT count(*) FROM meta.quarantine WHERE load_id = $1 "
+        f"AND row_number IS NOT NULL), (SELECT count(*) FROM raw.{e.feed} WHERE load_id = $1)",
         [e.load_id],
-    ).fetchone()
+    ).fetchall()[0]
     assert got == (e.rows_quarantined, e.rows_read)
 
 
@@ -76,16 +76,18 @@ def test_corpus_of_bad_rows_quarantined_with_exact_reasons(
         identity_holds(con, entry)
     assert con.execute(
         "SELECT sum(quantity), count(*) FILTER (stockout) FROM staging.sales"
-    ).fetchone() == (6.0, 1)
+    ).fetchall()[0] == (6.0, 1)
 
 
 def test_quarantine_keeps_the_row_as_read(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
     write(landing, "items.csv", ITEMS)
     write(landing, "sales.csv", "date,sku,quantity,note\n2026-05-01,A,x,<script>\n")
     load(con, landing)
-    row = con.execute("SELECT record FROM meta.quarantine").fetchone()
+    row = con.execute("SELECT record FROM meta.quarantine").fetchall()[0]
     assert row == ('{"date":"2026-05-01","sku":"A","quantity":"x","note":"<script>"}',)
-    assert con.execute("SELECT extra_columns FROM raw.sales").fetchone() == ('{"note":"<script>"}',)
+    assert con.execute("SELECT extra_columns FROM raw.sales").fetchall()[0] == (
+        '{"note":"<script>"}',
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,7 +102,7 @@ def test_quarantine_keeps_the_row_as_read(con: duckdb.DuckDBPyConnection, landin
         ),
         pytest.param(
             "sales.csv",
-            "date;sku;quantity\n2026-05-01;A;1\n".encode(),
+            b"date;sku;quantity\n2026-05-01;A;1\n",
             "missing required column(s) date, sku, quantity (the file has: 'date;sku;quantity')",
             id="semicolon-separated",
         ),
@@ -203,7 +205,7 @@ def test_rows_refused_for_the_run_date_are_read_again_later(
     assert (first.rows_loaded, first.rows_context_dependent) == (2, 1)
     second = load(con, landing, as_of=date(2026, 6, 3), run_id=2)["sales.csv"]
     assert (second.status, second.rows_loaded, second.rows_replaced) == ("loaded", 3, 2)
-    assert con.execute("SELECT sum(quantity) FROM staging.sales").fetchone() == (9.0,)
+    assert con.execute("SELECT sum(quantity) FROM staging.sales").fetchall()[0] == (9.0,)
 
 
 def test_newer_inventory_snapshot_replaces_same_day_and_ledger_says_so(
@@ -219,7 +221,8 @@ def test_newer_inventory_snapshot_replaces_same_day_and_ledger_says_so(
     e = load(con, later, run_id=2)["inventory_1400.csv"]
     assert e.rows_replaced == 2
     assert e.message == (
-        "replaced 2 rows of inventory_0800.csv: a newer delivery of the days and locations it covers"
+        "replaced 2 rows of inventory_0800.csv: "
+        "a newer delivery of the days and locations it covers"
     )
     assert con.execute("SELECT sku, on_hand FROM staging.inventory").fetchall() == [("A", 7.0)]
 

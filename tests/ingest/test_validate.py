@@ -199,7 +199,7 @@ def test_good_row_gets_typed_values_and_defaults() -> None:
 
 def test_every_problem_of_a_row_is_named() -> None:
     out = check("sales", {"date": ["2026-06-09"], "sku": ["ZZ"], "quantity": ["-1"]})
-    assert out["_columns"][0] == "quantity, sku, date"
+    assert out["_columns"][0] == "date, sku, quantity"  # in the order of the contract
     assert out["_reason"][0].count(";") == 2
 
 

@@ -26,8 +26,8 @@ def test_views_show_the_published_version(tmp_path: Path) -> None:
         write_version(con, tmp_path, 1)
         write_version(con, tmp_path, 2)
     with duckdb.connect(str(tmp_path / ANALYTICS), read_only=True) as adb:
-        assert adb.execute("SELECT min(v), max(v), count(*) FROM a").fetchone() == (2, 2, 1000)
-        assert adb.execute("SELECT count(*) FROM b").fetchone() == (7,)
+        assert adb.execute("SELECT min(v), max(v), count(*) FROM a").fetchall()[0] == (2, 2, 1000)
+        assert adb.execute("SELECT count(*) FROM b").fetchall()[0] == (7,)
     assert sorted(p.name for p in (tmp_path / PUBLISHED).iterdir()) == ["v000001", "v000002"]
 
 
@@ -46,7 +46,8 @@ READER = textwrap.dedent(
     """
     import json, os, sys, duckdb
     adb, stop, hold = sys.argv[1], sys.argv[2], sys.argv[3] == "hold"
-    q = "SELECT (SELECT min(v) FROM a), (SELECT max(v) FROM a), (SELECT min(v) FROM b), (SELECT max(v) FROM b)"
+    q = ("SELECT (SELECT min(v) FROM a), (SELECT max(v) FROM a), "
+         "(SELECT min(v) FROM b), (SELECT max(v) FROM b)")
     # A held connection is an open notebook. DuckDB shares one database instance per file and
     # process, so a process that holds one sees its version until it closes every connection.
     held = duckdb.connect(adb, read_only=True) if hold else None
@@ -55,7 +56,7 @@ READER = textwrap.dedent(
     while not os.path.exists(stop):
         try:
             c = held or duckdb.connect(adb, read_only=True)
-            row = c.execute(q).fetchone()
+            row = c.execute(q).fetchall()[0]
             if not hold:
                 c.close()
         except Exception as e:

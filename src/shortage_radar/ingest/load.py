@@ -12,11 +12,8 @@ import polars as pl
 
 from shortage_radar.contract import FEEDS, Feed
 from shortage_radar.ingest.files import MORE_FIELDS, FileRejected, LandingFile, content_hash, scan
-from shortage_radar.ingest.validate import validate
-
-# Reasons that depend on the run (its as-of date, the items known), not on the file alone:
-# a file whose rows were refused for them is read again by a later run instead of skipped.
-CONTEXT_REASONS = ("is after the as-of date", "is not in items")
+from shortage_radar.ingest.validate import Checks
+from shortage_radar.warehouse import db
 
 
 @dataclass
@@ -43,13 +40,19 @@ class LedgerEntry:
 
 
 def load_file(
-    con: duckdb.DuckDBPyConnection, f: LandingFile, *, run_id: int, as_of: date, tmp: Path
+    con: duckdb.DuckDBPyConnection,
+    f: LandingFile,
+    *,
+    run_id: int,
+    as_of: date,
+    tmp: Path,
 ) -> LedgerEntry:
     """Load one file inside the caller's transaction; nothing is lost, everything is counted.
 
     Every data row ends in staging.<feed> or meta.quarantine (rows_read = rows_loaded +
-    rows_quarantined), and in raw.<feed> as read. A file that cannot be read gets one
-    quarantine row (row_number null) and status `rejected`. Content loaded before, under any
+    rows_quarantined), and in raw.<feed> as read (a Parquet file of this load beside the
+    warehouse). A file that cannot be read gets one quarantine row (row_number null) and
+    status `rejected`. Content loaded before, under any
     name, is `skipped`, unless rows of it were refused for reasons that depend on the run.
     """
     load_id = _next_id(con)
@@ -70,11 +73,12 @@ def load_file(
     if f.feed is None:
         entry.status, entry.message = "ignored", "the name starts with no feed name; not read"
         return _record(con, entry)
-    earlier = con.execute(
+    earlier = db.one(
+        con,
         "SELECT file, run_id FROM meta.load_ledger WHERE content_hash = ? AND status = 'loaded' "
         "AND rows_context_dependent = 0 ORDER BY load_id LIMIT 1",
         [digest],
-    ).fetchone()
+    )
     if earlier:
         entry.status = "skipped"
         entry.message = f"same content as {earlier[0]}, loaded in run {earlier[1]}"
@@ -82,10 +86,12 @@ def load_file(
     feed = FEEDS[f.feed]
     work = tmp / f"load-{load_id}"
     work.mkdir(parents=True, exist_ok=True)
+    raw = db.raw_file(con, feed.name, load_id)
     try:
-        _sink(con, f, feed, as_of, work)
-        _store(con, entry, feed, work)
+        _sink(con, f, feed, as_of, load_id, raw, work)
+        _store(con, entry, feed, raw, work)
     except FileRejected as e:
+        raw.unlink(missing_ok=True)
         entry.status, entry.message = "rejected", str(e)
         con.execute(
             "INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL)",
@@ -97,36 +103,49 @@ def load_file(
 
 
 def _sink(
-    con: duckdb.DuckDBPyConnection, f: LandingFile, feed: Feed, as_of: date, work: Path
+    con: duckdb.DuckDBPyConnection,
+    f: LandingFile,
+    feed: Feed,
+    as_of: date,
+    load_id: int,
+    raw: Path,
+    work: Path,
 ) -> None:
-    """Validate in polars' streaming engine into three Parquet files: raw, good and bad rows."""
+    """One streaming pass of polars over the file, into three Parquet files.
+
+    `raw`: every row as read (text), the raw layer's file for this load. `work/good.parquet`:
+    the typed good rows. `work/bad.parquet`: the flagged rows with their reasons.
+    """
     lf = scan(f, feed)
     skus = None
     if feed.checks_sku:
         skus = con.sql("SELECT DISTINCT sku FROM staging.items").pl()["sku"]
-    checked = validate(lf, feed, as_of=as_of, known_skus=skus)
-    read = [n for n in lf.collect_schema().names() if n not in ("row_number", MORE_FIELDS)]
+    checks = Checks(feed, lf.collect_schema(), as_of=as_of, known_skus=skus)
+    flagged = checks.flag(lf)
+    read = [n for n in checks.read if n != MORE_FIELDS]
     extra = [n for n in read if n not in feed.names]
-    raw = pl.col("_raw").struct
-    raw_cols = [raw.field(n).cast(pl.String) for n in read if n in feed.names]
-    extras = (
-        pl.struct([raw.field(n) for n in extra]).struct.json_encode() if extra else pl.lit(None)
-    )
-    bad = pl.col("_reason").is_not_null()
-    record = pl.col("_raw").struct.json_encode() if read else pl.lit(None, pl.String)
-    sinks = [
-        checked.select("row_number", *raw_cols, extra_columns=extras.cast(pl.String)),
-        checked.filter(~bad).select(*feed.names, "row_number"),
-        checked.filter(bad).select(
-            "row_number", column_name="_columns", reason="_reason", record=record
+    extras = pl.struct(extra).struct.json_encode() if extra else pl.lit(None, pl.String)
+    bad = pl.col("_bad")
+    sinks = {
+        # Straight from the scan, not from the checked frame: polars then shares the one read.
+        raw: lf.select(
+            pl.lit(load_id, pl.Int64).alias("load_id"),
+            pl.col("row_number").cast(pl.Int64),
+            *[pl.col(n).cast(pl.String) for n in read if n in feed.names],
+            extra_columns=extras,
         ),
-    ]
+        work / "good.parquet": flagged.filter(~bad).select(*feed.names, "row_number"),
+        work / "bad.parquet": checks.explain(flagged.filter(bad)).select(
+            "row_number",
+            column_name="_columns",
+            reason="_reason",
+            record=pl.col("_raw").struct.json_encode() if read else pl.lit(None, pl.String),
+            depends_on_run="_depends_on_run",
+        ),
+    }
     try:
         pl.collect_all(
-            [
-                s.sink_parquet(work / f"{n}.parquet", lazy=True, compression="lz4")
-                for s, n in zip(sinks, ("raw", "good", "bad"), strict=True)
-            ],
+            [s.sink_parquet(path, lazy=True, compression="lz4") for path, s in sinks.items()],
             engine="streaming",
         )
     except pl.exceptions.PolarsError as e:
@@ -136,15 +155,13 @@ def _sink(
         raise FileRejected(f.path, f"cannot be read: {why.strip().splitlines()[0][:300]}") from None
 
 
-def _store(con: duckdb.DuckDBPyConnection, entry: LedgerEntry, feed: Feed, work: Path) -> None:
-    """Move the three Parquet files into the warehouse and replace what this delivery supersedes."""
-    raw, good, bad = (str(work / f"{n}.parquet") for n in ("raw", "good", "bad"))
+def _store(
+    con: duckdb.DuckDBPyConnection, entry: LedgerEntry, feed: Feed, raw: Path, work: Path
+) -> None:
+    """Insert the good rows into staging and the bad into quarantine; replace what is superseded."""
+    good, bad = str(work / "good.parquet"), str(work / "bad.parquet")
     lid = entry.load_id
-    entry.rows_read = _count(
-        con,
-        f"INSERT INTO raw.{feed.name} BY NAME SELECT ? AS load_id, * FROM read_parquet(?)",  # noqa: S608
-        [lid, raw],
-    )
+    entry.rows_read = _count(con, "SELECT count(*) FROM read_parquet(?)", [str(raw)])
     entry.rows_replaced, entry.message = _replace(con, feed, good)
     entry.rows_loaded = _count(
         con,
@@ -154,15 +171,12 @@ def _store(con: duckdb.DuckDBPyConnection, entry: LedgerEntry, feed: Feed, work:
     entry.rows_quarantined = _count(
         con,
         "INSERT INTO meta.quarantine BY NAME SELECT ? AS run_id, ? AS as_of, ? AS load_id, "
-        "? AS feed, ? AS file, * FROM read_parquet(?)",
+        "? AS feed, ? AS file, * EXCLUDE (depends_on_run) FROM read_parquet(?)",
         [entry.run_id, entry.as_of, lid, feed.name, entry.file, bad],
     )
-    like = " OR ".join("reason LIKE ?" for _ in CONTEXT_REASONS)
-    row = con.execute(
-        f"SELECT count(*) FROM read_parquet(?) WHERE {like}",  # noqa: S608 (fixed text, values bound)
-        [bad, *[f"%{r}%" for r in CONTEXT_REASONS]],
-    ).fetchone()
-    entry.rows_context_dependent = row[0] if row else 0
+    entry.rows_context_dependent = _count(
+        con, "SELECT count(*) FROM read_parquet(?) WHERE depends_on_run", [bad]
+    )
 
 
 def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, good: str) -> tuple[int, str]:
@@ -192,8 +206,7 @@ def _replace(con: duckdb.DuckDBPyConnection, feed: Feed, good: str) -> tuple[int
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
-    row = con.execute(sql, params).fetchone()
-    return int(row[0]) if row else 0
+    return int(db.one(con, sql, params)[0])
 
 
 def _next_id(con: duckdb.DuckDBPyConnection) -> int:

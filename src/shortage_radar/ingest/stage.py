@@ -13,6 +13,7 @@ from shortage_radar.contract import FEEDS
 from shortage_radar.errors import DataError
 from shortage_radar.ingest.files import LandingFile, discover
 from shortage_radar.ingest.load import LedgerEntry, load_file
+from shortage_radar.warehouse import db
 
 
 def landing_files(data_dir: Path, con: duckdb.DuckDBPyConnection) -> list[LandingFile]:
@@ -42,9 +43,9 @@ def default_as_of(files: list[LandingFile], con: duckdb.DuckDBPyConnection, toda
     quarantined as after the as-of date), so one bad row cannot move the whole run into the future.
     """
     last: list[date] = []
-    row = con.execute("SELECT max(date) FROM staging.sales WHERE date <= ?", [today]).fetchone()
-    if row and row[0]:
-        last.append(row[0])
+    (staged,) = db.one(con, "SELECT max(date) FROM staging.sales WHERE date <= ?", [today])
+    if staged:
+        last.append(staged)
     for f in files:
         if f.feed != "sales" or f.fmt is None or f.size == 0:
             continue
@@ -92,8 +93,7 @@ def load_all(
 
 
 def _staged(con: duckdb.DuckDBPyConnection, feed: str) -> bool:
-    row = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM staging.{feed} LIMIT 1)").fetchone()  # noqa: S608
-    return bool(row and row[0])
+    return bool(db.one(con, f"SELECT count(*) FROM (SELECT 1 FROM staging.{feed} LIMIT 1)")[0])  # noqa: S608
 
 
 def feed_totals(entries: list[LedgerEntry]) -> pl.DataFrame:

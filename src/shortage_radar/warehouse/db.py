@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from shortage_radar.contract import FEEDS, Feed
 from shortage_radar.settings import DuckDBSettings
+from shortage_radar.warehouse.publish import sql_text
 
 LAYERS = ("raw", "staging", "core", "marts", "meta")
 SQL_TYPE = {"str": "VARCHAR", "num": "DOUBLE", "int": "BIGINT", "date": "DATE", "bool": "BOOLEAN"}
@@ -44,22 +46,54 @@ def connect(
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every layer and the tables the ingest writes; existing ones are left as they are."""
+    """Create every layer and the tables the ingest writes; existing ones are left as they are.
+
+    The raw layer is Parquet, one file a load, in `raw/<feed>/` beside the warehouse file: rows
+    as read are written once, by the same pass that validates them. raw.<feed> is a view over
+    them that shows only loads the ledger holds, so a load rolled back leaves nothing visible.
+    """
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     con.execute(META_DDL)
+    (last,) = one(con, "SELECT coalesce(max(load_id), 0) FROM meta.load_ledger")
     for feed in FEEDS.values():
-        con.execute(raw_ddl(feed))
         con.execute(staging_ddl(feed))
+        folder = raw_file(con, feed.name, 0).parent
+        for orphan in folder.glob("load-*.parquet"):  # from loads a crash rolled back
+            if int(orphan.stem.removeprefix("load-")) > last:
+                orphan.unlink()
+        empty = raw_file(con, feed.name, 0)  # gives the view its columns before any load
+        if not empty.exists():
+            cols = ", ".join(f"NULL::VARCHAR AS {c}" for c in feed.names)
+            columns = f"0::BIGINT AS load_id, 0::BIGINT AS row_number, {cols}"
+            con.execute(
+                f"COPY (SELECT {columns}, NULL::VARCHAR AS extra_columns LIMIT 0) "
+                f"TO {sql_text(str(empty))} (FORMAT parquet)"
+            )
+        files = sql_text(str(folder / "load-*.parquet"))
+        con.execute(
+            f"CREATE OR REPLACE VIEW raw.{feed.name} AS SELECT * FROM read_parquet({files}, "  # noqa: S608
+            "union_by_name = true) WHERE load_id IN (SELECT load_id FROM meta.load_ledger)"
+        )
 
 
-def raw_ddl(feed: Feed) -> str:
-    """raw.<feed>: every contract column as read (text), unknown columns as JSON, and the load."""
-    cols = ", ".join(f"{c} VARCHAR" for c in feed.names)
-    return (
-        f"CREATE TABLE IF NOT EXISTS raw.{feed.name} "
-        f"(load_id BIGINT, row_number BIGINT, {cols}, extra_columns VARCHAR)"
+def one(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> tuple[Any, ...]:
+    """The first row of a query. All rows are fetched: DuckDB 2 refuses new work on a connection
+    while a result is unfinished, and fetchone() leaves it so."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else ()
+
+
+def raw_file(con: duckdb.DuckDBPyConnection, feed: str, load_id: int) -> Path:
+    """Where the raw rows of one load live: raw/<feed>/load-<id>.parquet beside the warehouse."""
+    (path,) = one(
+        con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     )
+    folder = Path(path).resolve().parent / "raw" / feed
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"load-{load_id:06d}.parquet"
 
 
 def staging_ddl(feed: Feed) -> str:

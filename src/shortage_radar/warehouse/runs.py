@@ -7,13 +7,14 @@ from pathlib import Path
 
 import duckdb
 
+from shortage_radar.warehouse import db
+
 
 def start_run(
     con: duckdb.DuckDBPyConnection, as_of: date | None, data_dir: Path, settings: str
 ) -> int:
     """Record a run as `running` (committed at once: a crash leaves a trace); return its id."""
-    row = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM meta.runs").fetchone()
-    run_id = int(row[0]) if row else 1
+    run_id = int(db.one(con, "SELECT coalesce(max(run_id), 0) + 1 FROM meta.runs")[0])
     con.execute(
         "INSERT INTO meta.runs (run_id, as_of, started_at, status, data_dir, settings) "
         "VALUES (?, ?, ?, 'running', ?, ?)",
