@@ -42,7 +42,7 @@ def format_summary(s: _Summary) -> str:
         table,
         "",
         f"published: {', '.join(s.published)}",
-        f"query them: duckdb -readonly {adb}   (or duckdb.connect('{adb}', read_only=True))",
+        f"query them read-only, also during a run: duckdb.connect('{adb}', read_only=True)",
     ]
     if quarantined or rejected:
         out.append(  # a query printed for people to run, not run here

@@ -1,0 +1,22 @@
+"""The analysts' docs name every column the run publishes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from flows.daily import published_tables
+
+DOC = (Path(__file__).parents[1] / "docs" / "warehouse.md").read_text()
+
+
+def test_every_published_table_and_column_is_documented(con: duckdb.DuckDBPyConnection) -> None:
+    words = set(re.findall(r"[a-z_]+", DOC))
+    for name, query in published_tables(1, date(2026, 6, 1)).items():
+        assert f"## {name}" in DOC or f"| {name} |" in DOC, f"table {name} undocumented"
+        cols = [r[0] for r in con.execute(f"DESCRIBE {query}").fetchall()]
+        missing = [c for c in cols if c not in words]
+        assert not missing, f"{name}: columns not in docs/warehouse.md: {missing}"
