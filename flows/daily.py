@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.states import Failed
 
-from shortage_radar.contract import FEEDS
 from shortage_radar.errors import ShortageRadarError
 from shortage_radar.ingest.files import LandingFile
 from shortage_radar.ingest.load import LedgerEntry, load_file
 from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files, load_all
+from shortage_radar.report.summary import RunSummary
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db, publish, runs
 
 WAREHOUSE = "warehouse.duckdb"
-
-
-@dataclass
-class RunSummary:
-    """What the CLI prints after a run."""
-
-    run_id: int
-    as_of: date
-    status: str
-    warehouse_dir: Path
-    totals: list[dict[str, Any]] = field(default_factory=list)
-    published: list[str] = field(default_factory=list)
-    message: str = ""
-
-
-def published_tables(run_id: int, as_of: date) -> dict[str, str]:
-    """What a good run publishes: name -> query on the warehouse (the contract's tables so far)."""
-    stamp = f"SELECT {int(run_id)}::BIGINT AS run_id, DATE '{as_of.isoformat()}' AS as_of, *"
-    tables = {
-        "runs": "SELECT * FROM meta.runs ORDER BY run_id",
-        "quarantine": "SELECT * FROM meta.quarantine ORDER BY run_id, load_id, row_number",
-        "load_ledger": "SELECT * FROM meta.load_ledger ORDER BY load_id",
-    }
-    for name in FEEDS:
-        tables[name] = f"{stamp} EXCLUDE (row_number) FROM staging.{name}"
-    return tables
 
 
 @task(cache_policy=NONE)
@@ -81,7 +52,7 @@ def ingest_file(
 def publish_results(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, as_of: date
 ) -> list[str]:
-    tables = published_tables(run_id, as_of)
+    tables = publish.published_tables(run_id, as_of)
     publish.publish(
         con, settings.warehouse_dir, run_id, tables, keep=settings.publish.keep_versions
     )
@@ -119,8 +90,4 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     totals = feed_totals(entries).to_dicts()
-    return RunSummary(run_id, as_of, "succeeded", wh, totals, names)
-
-
-def summary_json(s: RunSummary) -> str:
-    return json.dumps(s.__dict__, default=str, indent=2)
+    return RunSummary(run_id, as_of, wh, totals, names)

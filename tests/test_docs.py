@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.daily import published_tables
+from shortage_radar.warehouse.publish import published_tables
 
 DOC = (Path(__file__).parents[1] / "docs" / "warehouse.md").read_text()
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 import typer
 
 
-class _Summary(Protocol):
+@dataclass
+class RunSummary:
+    """What a good run tells at its end."""
+
     run_id: int
-    as_of: Any
-    warehouse_dir: Any
-    totals: list[dict[str, Any]]
-    published: list[str]
+    as_of: date
+    warehouse_dir: Path
+    totals: list[dict[str, Any]] = field(default_factory=list)  # per feed, see feed_totals
+    published: list[str] = field(default_factory=list)
 
 
-def format_summary(s: _Summary) -> str:
+def format_summary(s: RunSummary) -> str:
     """Rows loaded and quarantined per feed, tables published, and where to look next."""
     head = ("feed", "files", "skipped", "rejected", "rows read", "loaded", "quarantined")
     rows = [
@@ -53,5 +59,5 @@ def format_summary(s: _Summary) -> str:
     return "\n".join(out)
 
 
-def print_summary(s: _Summary) -> None:
+def print_summary(s: RunSummary) -> None:
     typer.echo(format_summary(s))

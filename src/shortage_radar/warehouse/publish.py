@@ -12,12 +12,32 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from shortage_radar.contract import FEEDS
+
 PUBLISHED = "published"
 ANALYTICS = "analytics.duckdb"
+
+
+def published_tables(run_id: int, as_of: date) -> dict[str, str]:
+    """What a good run publishes: table name -> query on the warehouse.
+
+    The run log, quarantine and ledger with their whole history; the staged feeds as of this
+    run, stamped with its run_id and as_of.
+    """
+    stamp = f"SELECT {int(run_id)}::BIGINT AS run_id, DATE '{as_of.isoformat()}' AS as_of, *"
+    tables = {
+        "runs": "SELECT * FROM meta.runs ORDER BY run_id",
+        "quarantine": "SELECT * FROM meta.quarantine ORDER BY run_id, load_id, row_number",
+        "load_ledger": "SELECT * FROM meta.load_ledger ORDER BY load_id",
+    }
+    for name in FEEDS:
+        tables[name] = f"{stamp} EXCLUDE (row_number) FROM staging.{name}"
+    return tables
 
 
 def sql_text(s: str) -> str:
