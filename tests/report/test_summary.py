@@ -50,4 +50,4 @@ def test_summary_counts_per_feed_and_points_at_the_quarantine() -> None:
 
 def test_clean_run_says_nothing_about_quarantine() -> None:
     text = format_summary(RunSummary(1, date(2026, 6, 1), Path("wh"), TOTALS[:1], ["runs"]))
-    assert "quarantine" not in text
+    assert "look next" not in text
