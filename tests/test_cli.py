@@ -102,3 +102,63 @@ def test_run_publishes_and_a_second_run_goes_on_while_an_analyst_reads(
         ("sales.csv", "loaded"),
         ("sales_more.csv", "loaded"),
     ]
+
+
+@pytest.mark.slow
+def test_a_failed_run_leaves_the_published_results_in_place(tmp_path: Path, landing: Path) -> None:
+    wh = tmp_path / "wh"
+    write(landing, "items.csv", ITEMS)
+    write(landing, "sales.csv", "date,sku,quantity\n2026-05-01,A,2\n")
+    assert cli("run", "--data", str(landing), "--warehouse", str(wh)).returncode == 0
+    p = cli("run", "--data", str(tmp_path / "gone"), "--warehouse", str(wh))
+    assert p.returncode == 1 and "landing folder" in p.stderr
+    with duckdb.connect(str(wh / "analytics.duckdb"), read_only=True) as adb:
+        assert adb.execute("SELECT run_id, status FROM runs").fetchall() == [(1, "succeeded")]
+        assert adb.execute("SELECT sum(quantity) FROM sales").fetchall() == [(2.0,)]
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT run_id, status FROM meta.runs ORDER BY 1").fetchall() == [
+            (1, "succeeded"),
+            (2, "failed"),
+        ]
+
+
+@pytest.mark.slow
+def test_killed_mid_ingest_the_warehouse_keeps_its_previous_state(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from shortage_radar.sample_data import SampleSpec, write_feeds
+
+    wh, small, big = tmp_path / "wh", tmp_path / "small", tmp_path / "big"
+    write_feeds(small, SampleSpec(skus=20, days=60))
+    assert cli("run", "--data", str(small), "--warehouse", str(wh)).returncode == 0
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        before = con.execute("SELECT count(*), sum(quantity) FROM staging.sales").fetchall()
+    write_feeds(big, SampleSpec(skus=400, days=730, seed=3))
+    run = subprocess.Popen(
+        [*CLI, "run", "--data", str(big), "--warehouse", str(wh)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not list((wh / "tmp").glob("load-*")) and run.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)  # in the middle of the ingest transaction
+    run.wait()
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*), sum(quantity) FROM staging.sales").fetchall() == before
+        assert con.execute("SELECT count(*) FROM meta.load_ledger WHERE run_id = 2").fetchall() == [
+            (0,)
+        ]
+    p = cli("run", "--data", str(big), "--warehouse", str(wh))  # and the next run just works
+    assert p.returncode == 0, p.stderr
+    with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
+        loads = "FROM meta.load_ledger WHERE feed = 'sales' AND status = 'loaded'"
+        ((raw, read),) = con.execute(
+            f"SELECT (SELECT count(*) FROM raw.sales), (SELECT sum(rows_read) {loads})"
+        ).fetchall()
+        ids = [r[0] for r in con.execute(f"SELECT load_id {loads} ORDER BY 1").fetchall()]
+    assert raw == read  # every row read by a good run, once; none from the killed one
+    files = sorted(p.name for p in (wh / "raw" / "sales").glob("load-*.parquet"))
+    assert files == ["load-000000.parquet"] + [f"load-{i:06d}.parquet" for i in ids]
