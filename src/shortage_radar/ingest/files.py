@@ -20,6 +20,10 @@ MORE_FIELDS = "_more_fields"  # what a CSV row holds beyond the header's columns
 _FEED_NAME = re.compile(r"^(" + "|".join(sorted(FEEDS, key=len, reverse=True)) + r")(?=[-_.]|$)")
 
 
+class RaggedRows(Exception):
+    """A CSV row has more fields than the header: read the file again with scan(ragged=True)."""
+
+
 class FileRejected(Exception):
     """The whole file cannot be loaded; the message says which file and why."""
 
@@ -67,11 +71,14 @@ def content_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def scan(f: LandingFile, feed: Feed) -> pl.LazyFrame:
+def scan(f: LandingFile, feed: Feed, *, ragged: bool = False) -> pl.LazyFrame:
     """Open a file lazily: lower-case column names, every CSV value as text, and `row_number`.
 
     `row_number` counts data rows from 1 (in a CSV, row N is line N + 1 when no value spans
-    lines). Raises FileRejected for what makes the whole file unusable.
+    lines). Raises FileRejected for what makes the whole file unusable. polars fails a CSV
+    with a row longer than its header (RaggedRows); `ragged=True` then reads it again with
+    one column more, MORE_FIELDS, so that such a row is quarantined alone. That read is
+    slower, hence not the first.
     """
     if f.fmt is None:
         raise FileRejected(f.path, "unsupported format: use .csv, .csv.gz or .parquet")
@@ -84,9 +91,7 @@ def scan(f: LandingFile, feed: Feed) -> pl.LazyFrame:
             _check_text(f)
             lf = pl.scan_csv(f.path, infer_schema=False, encoding="utf8", raise_if_empty=True)
         names = lf.collect_schema().names()
-        if f.fmt != "parquet":
-            # Read again with one column more than the header, so that a row with a stray
-            # comma shows in MORE_FIELDS and is quarantined alone instead of failing the file.
+        if ragged and f.fmt != "parquet":
             lf = pl.scan_csv(
                 f.path,
                 has_header=False,

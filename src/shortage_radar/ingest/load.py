@@ -11,7 +11,14 @@ import duckdb
 import polars as pl
 
 from shortage_radar.contract import FEEDS, Feed
-from shortage_radar.ingest.files import MORE_FIELDS, FileRejected, LandingFile, content_hash, scan
+from shortage_radar.ingest.files import (
+    MORE_FIELDS,
+    FileRejected,
+    LandingFile,
+    RaggedRows,
+    content_hash,
+    scan,
+)
 from shortage_radar.ingest.validate import Checks
 from shortage_radar.warehouse import db
 
@@ -88,7 +95,10 @@ def load_file(
     work.mkdir(parents=True, exist_ok=True)
     raw = db.raw_file(con, feed.name, load_id)
     try:
-        _sink(con, f, feed, as_of, load_id, raw, work)
+        try:
+            _sink(con, f, feed, as_of, load_id, raw, work, ragged=False)
+        except RaggedRows:
+            _sink(con, f, feed, as_of, load_id, raw, work, ragged=True)
         _store(con, entry, feed, raw, work)
     except FileRejected as e:
         raw.unlink(missing_ok=True)
@@ -110,13 +120,15 @@ def _sink(
     load_id: int,
     raw: Path,
     work: Path,
+    *,
+    ragged: bool,
 ) -> None:
     """One streaming pass of polars over the file, into three Parquet files.
 
     `raw`: every row as read (text), the raw layer's file for this load. `work/good.parquet`:
     the typed good rows. `work/bad.parquet`: the flagged rows with their reasons.
     """
-    lf = scan(f, feed)
+    lf = scan(f, feed, ragged=ragged)
     skus = None
     if feed.checks_sku:
         skus = con.sql("SELECT DISTINCT sku FROM staging.items").pl()["sku"]
@@ -150,6 +162,8 @@ def _sink(
         )
     except pl.exceptions.PolarsError as e:
         why = str(e)
+        if "more fields than" in why and not ragged:
+            raise RaggedRows from None
         if "invalid utf-8" in why:
             raise FileRejected(f.path, "is not UTF-8 text; export it as UTF-8 CSV") from None
         raise FileRejected(f.path, f"cannot be read: {why.strip().splitlines()[0][:300]}") from None
