@@ -242,3 +242,31 @@ def test_native_parquet_types_are_taken_as_they_are() -> None:
         True,
         None,
     )
+
+
+def test_native_parquet_values_are_checked_too() -> None:
+    lf = pl.LazyFrame(
+        {
+            "date": [date(2026, 5, 1), None, date(2026, 5, 2)],
+            "sku": ["A", "A", "A"],
+            "quantity": [float("inf"), 1.0, -3.0],
+        }
+    ).with_row_index("row_number", offset=1)
+    out = validate(lf, FEEDS["sales"], as_of=AS_OF, known_skus=SKUS).collect()
+    assert out["_reason"].to_list() == [
+        "quantity is not a number: 'inf'",
+        "date is missing (required)",
+        "quantity is negative (-3.0): a return, not a sale (returns are not demand and are not "
+        "loaded)",
+    ]
+
+
+def test_a_parquet_column_of_another_type_is_read_as_text() -> None:
+    lf = pl.LazyFrame({"date": [20260501], "sku": [7], "quantity": ["2"]}).with_row_index(
+        "row_number", offset=1
+    )
+    out = validate(lf, FEEDS["sales"], as_of=AS_OF, known_skus=pl.Series(["7"])).collect()
+    assert out.select("sku", "_reason").row(0) == (
+        "7",
+        "date is not a date in YYYY-MM-DD form: '20260501'",
+    )

@@ -68,7 +68,11 @@ class Checks:
         self.feed = feed
         self.read = [n for n in schema.names() if n != "row_number"]
         present = [c for c in feed.columns if c.name in schema]
-        self.texts = [_trimmed(pl.col(c.name)).alias(f"_t_{c.name}") for c in present]
+        self.texts = [
+            _trimmed(pl.col(c.name)).alias(f"_t_{c.name}")
+            for c in present
+            if not _native(c, schema[c.name])
+        ]
         self.parsed = [  # an optional column missing from the file is all null
             (
                 _parse(c, schema[c.name]) if c.name in schema else pl.lit(None, _POLARS[c.kind])
@@ -181,18 +185,16 @@ def _parse(col: Column, dtype: pl.DataType) -> pl.Expr:
     """A column's value from its text, or from its native type (Parquet). Whole numbers stay
     Float64 here so that a fraction can be told; `_finish` makes them Int64."""
     raw, text = pl.col(col.name), _text(col.name)
+    if _native(col, dtype):
+        if col.kind == "date":
+            return raw.dt.date() if isinstance(dtype, pl.Datetime) else raw
+        return raw.cast(pl.Float64) if col.kind in ("num", "int") else raw
     if col.kind == "str":
         return text.str.to_lowercase() if col.allowed else text
     if col.kind in ("num", "int"):
-        return raw.cast(pl.Float64) if dtype.is_numeric() else text.cast(pl.Float64, strict=False)
+        return text.cast(pl.Float64, strict=False)
     if col.kind == "date":
-        if dtype == pl.Date:
-            return raw
-        if isinstance(dtype, pl.Datetime):
-            return raw.dt.date()
         return text.str.to_date("%Y-%m-%d", strict=False)
-    if dtype == pl.Boolean:
-        return raw
     lower = text.str.to_lowercase()
     return pl.when(lower.is_in(TRUE)).then(True).when(lower.is_in(FALSE)).then(False)
 
@@ -205,19 +207,31 @@ def _finish(col: Column) -> pl.Expr:
     return value if col.default is None else value.fill_null(pl.lit(col.default))
 
 
+def _native(col: Column, dtype: pl.DataType) -> bool:
+    """A Parquet column already of the contract's type: taken as it is, with no text made."""
+    if col.kind in ("num", "int"):
+        return dtype.is_numeric()
+    if col.kind == "date":
+        return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+    return col.kind == "bool" and dtype == pl.Boolean
+
+
 def _column_rules(col: Column, dtype: pl.DataType) -> list[Rule]:
     """One column's rules in precedence order: missing, unreadable, then its value rules."""
     name, v, text = col.name, pl.col(col.name), _text(col.name)
+    native = _native(col, dtype)
     rules = []
     if col.required:
-        rules.append(Rule(name, text.is_null(), pl.lit(f"{name} is missing (required)")))
-    if col.kind != "str" and not (col.kind == "bool" and dtype == pl.Boolean):
-        unreadable = text.is_not_null() & v.is_null()
+        missing = v.is_null() if native else text.is_null()
+        rules.append(Rule(name, missing, pl.lit(f"{name} is missing (required)")))
+    if col.kind != "str" and not (col.kind == "bool" and native):
+        unreadable = pl.lit(False) if native else text.is_not_null() & v.is_null()
         if col.kind in ("num", "int"):
             unreadable = unreadable | ~v.is_finite()
         if col.kind == "int":
             unreadable = unreadable | (v.round() != v)
-        reason = pl.format(_UNPARSEABLE[col.kind], pl.lit(name), _as_read(name))
+        shown = v.cast(pl.String) if native else _as_read(name)
+        reason = pl.format(_UNPARSEABLE[col.kind], pl.lit(name), shown)
         rules.append(Rule(name, unreadable, reason))
     if col.ge == 0:
         rules.append(
