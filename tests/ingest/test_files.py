@@ -45,3 +45,24 @@ def test_same_bytes_same_hash_under_any_name(landing: Path) -> None:
     b = write(landing, "sales_copy.csv", "date,sku,quantity\n")
     c = write(landing, "sales_other.csv", "date,sku,quantity\n2026-01-01,A,1\n")
     assert content_hash(a) == content_hash(b) != content_hash(c)
+
+
+def test_default_as_of_is_the_day_after_the_last_sale_not_after_today(
+    con: object, landing: Path
+) -> None:
+    from datetime import date
+
+    import polars as pl
+
+    from shortage_radar.ingest.stage import default_as_of
+
+    write(
+        landing, "sales.csv", "Date,sku,quantity\n2026-05-01,A,1\n2026-05-03,A,1\n2999-01-01,A,1\n"
+    )
+    pl.DataFrame({"date": [date(2026, 5, 7)], "sku": ["A"], "quantity": [1]}).write_parquet(
+        landing / "sales_2.parquet"
+    )
+    write(landing, "sales_broken.csv", b"\x89PNG\x00")
+    files = discover(landing)
+    assert default_as_of(files[:1], con, date(2026, 6, 1)) == date(2026, 5, 4)  # type: ignore[arg-type]
+    assert default_as_of(files, con, date(2026, 6, 1)) == date(2026, 5, 8)  # type: ignore[arg-type]

@@ -59,8 +59,8 @@ def load_file(
     Every data row ends in staging.<feed> or meta.quarantine (rows_read = rows_loaded +
     rows_quarantined), and in raw.<feed> as read (a Parquet file of this load beside the
     warehouse). A file that cannot be read gets one quarantine row (row_number null) and
-    status `rejected`. Content loaded before, under any
-    name, is `skipped`, unless rows of it were refused for reasons that depend on the run.
+    status `rejected`. Content loaded before, under any name, is `skipped`, unless rows of it
+    were refused for reasons that depend on the run.
     """
     load_id = _next_id(con)
     digest = content_hash(f.path)
@@ -104,7 +104,8 @@ def load_file(
         raw.unlink(missing_ok=True)
         entry.status, entry.message = "rejected", str(e)
         con.execute(
-            "INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL)",
+            "INSERT INTO meta.quarantine (run_id, as_of, load_id, feed, file, column_name, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [run_id, as_of, load_id, feed.name, f.name, e.columns, e.why],
         )
     finally:

@@ -11,7 +11,7 @@ import polars as pl
 
 from shortage_radar.contract import FEEDS
 from shortage_radar.errors import DataError
-from shortage_radar.ingest.files import LandingFile, discover
+from shortage_radar.ingest.files import LandingFile, discover, scan
 from shortage_radar.ingest.load import LedgerEntry, load_file
 from shortage_radar.warehouse import db
 
@@ -47,19 +47,18 @@ def default_as_of(files: list[LandingFile], con: duckdb.DuckDBPyConnection, toda
     if staged:
         last.append(staged)
     for f in files:
-        if f.feed != "sales" or f.fmt is None or f.size == 0:
+        if f.feed != "sales":
             continue
         try:
-            lf = (
-                pl.scan_parquet(f.path)
-                if f.fmt == "parquet"
-                else pl.scan_csv(f.path, infer_schema=False)
-            )
-            col = next(c for c in lf.collect_schema().names() if c.strip().lower() == "date")
-            d = pl.col(col)
-            if lf.collect_schema()[col] == pl.String:
+            lf = scan(f, FEEDS["sales"])
+            d = pl.col("date")
+            if lf.collect_schema()["date"] == pl.String:
                 d = d.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-            value = lf.select(d.filter(d <= today).max()).collect(engine="streaming").item()
+            value = (
+                lf.select(d.cast(pl.Date).filter(d <= today).max())
+                .collect(engine="streaming")
+                .item()
+            )
         except Exception:  # an unreadable file is rejected, with its reason, by the load itself
             continue
         if value is not None:
