@@ -57,7 +57,7 @@ EXPECTED_QUARANTINE = [
     (29, "promised_date, received_date", BOTH_BEFORE.format(p="2014-06-25", o="2014-06-26")),
     (31, "order_date", FROM_RDC),  # ID 82743
     (32, "order_date", FROM_RDC),  # ID 82744
-    (33, "order_date", FROM_RDC),  # ID 82819 (scheduled 2015-12-31, after the as-of: allowed)
+    (33, "order_date", FROM_RDC),  # ID 82819 (a promise after as-of is allowed)
     (34, "order_date", FROM_RDC),  # ID 86823, the export's last line
 ]
 LOADED_ROWS = [6, 8, 9, 10, 11, 12, 13, 20, 22, 24, 26, 27, 28, 30]

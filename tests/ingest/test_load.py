@@ -341,3 +341,23 @@ def test_identity_holds_for_any_mix_of_good_and_bad_rows(
         )
         identity_holds(con, e)
         assert count(con, "staging.sales") == good
+
+
+def test_old_mac_line_ends_load_every_row(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
+    write(landing, "items.csv", b"\xef\xbb\xbfsku,description\rA,Bolt\rB,Nut\r")
+    write(
+        landing, "sales.csv.gz", gzip.compress(b"date,sku,quantity\r2026-05-01,A,2\r2026-05-02,C,1")
+    )
+    e = load(con, landing)
+    assert (e["items.csv"].rows_read, e["items.csv"].rows_loaded) == (2, 2)
+    assert (e["sales.csv.gz"].rows_read, e["sales.csv.gz"].rows_loaded) == (2, 1)
+    assert quarantined(con, "sales.csv.gz") == [(2, "sku", "sku 'C' is not in items")]
+
+
+def test_a_header_of_many_columns_is_checked_quickly(
+    con: duckdb.DuckDBPyConnection, landing: Path
+) -> None:
+    header = ",".join(["date", "sku", "quantity"] + [f"c{i}" for i in range(50_000)])
+    write(landing, "items.csv", ITEMS)
+    write(landing, "sales.csv", header + "\n")
+    assert load(con, landing)["sales.csv"].status == "loaded"

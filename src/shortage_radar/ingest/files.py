@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -88,12 +89,12 @@ def scan(f: LandingFile, feed: Feed, *, ragged: bool = False) -> pl.LazyFrame:
         if f.fmt == "parquet":
             lf = pl.scan_parquet(f.path)
         else:
-            _check_text(f)
-            lf = pl.scan_csv(f.path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+            source = _csv_source(f)
+            lf = pl.scan_csv(source, infer_schema=False, encoding="utf8", raise_if_empty=True)
         names = lf.collect_schema().names()
         if ragged and f.fmt != "parquet":
             lf = pl.scan_csv(
-                f.path,
+                source,
                 has_header=False,
                 skip_rows=1,
                 encoding="utf8",
@@ -107,7 +108,7 @@ def scan(f: LandingFile, feed: Feed, *, ragged: bool = False) -> pl.LazyFrame:
         kind = "Parquet" if f.fmt == "parquet" else "CSV"
         raise FileRejected(f.path, f"cannot be read as {kind}: {_first_line(e)}") from None
     lower = [n.strip().lower() for n in names]
-    twice = sorted({n for n in lower if lower.count(n) > 1})
+    twice = sorted(n for n, k in Counter(lower).items() if k > 1)
     if twice:
         raise FileRejected(
             f.path, f"column names appear twice (names ignore case): {', '.join(twice)}"
@@ -124,8 +125,10 @@ def scan(f: LandingFile, feed: Feed, *, ragged: bool = False) -> pl.LazyFrame:
     return lf.rename(renames).with_row_index("row_number", offset=1)
 
 
-def _check_text(f: LandingFile) -> None:
-    """Reject binary files before polars reads them as one strange column."""
+def _csv_source(f: LandingFile) -> Path | bytes:
+    """What polars reads: the file, or its text with line ends mended when they are old-Mac
+    (CR only), which polars would take for one endless header line. Binary and non-UTF-8
+    files are rejected here, before polars reads them as one strange column."""
     opener = gzip.open if f.fmt == "csv.gz" else open
     sample = 64 * 1024
     try:
@@ -141,6 +144,10 @@ def _check_text(f: LandingFile) -> None:
         if len(head) < sample or e.start < len(head) - 4:  # not a character cut by the sample
             line = head.count(b"\n", 0, e.start) + 1
             raise FileRejected(f.path, f"is not UTF-8 text (line {line}); {_AS_UTF8}") from None
+    if b"\r" in head and b"\n" not in head:
+        with opener(f.path, "rb") as fh:
+            return fh.read().replace(b"\r", b"\n")
+    return f.path
 
 
 _AS_UTF8 = "export it as UTF-8 CSV"

@@ -55,6 +55,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for layer in LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     con.execute(META_DDL)
+    _move_raw_tables_to_files(con)
     (last,) = one(con, "SELECT coalesce(max(load_id), 0) FROM meta.load_ledger")
     for feed in FEEDS.values():
         con.execute(staging_ddl(feed))
@@ -84,6 +85,23 @@ def one(
     while a result is unfinished, and fetchone() leaves it so."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else ()
+
+
+def _move_raw_tables_to_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses of the first days kept raw rows in tables: write them out as load files."""
+    tables = con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'raw' AND table_type = 'BASE TABLE'"
+    ).fetchall()
+    for (name,) in tables:
+        loads = con.execute(f"SELECT DISTINCT load_id FROM raw.{name}").fetchall()  # noqa: S608
+        for (load_id,) in loads:
+            target = sql_text(str(raw_file(con, name, int(load_id))))
+            con.execute(
+                f"COPY (SELECT * FROM raw.{name} WHERE load_id = {int(load_id)}) "  # noqa: S608
+                f"TO {target} (FORMAT parquet)"
+            )
+        con.execute(f"DROP TABLE raw.{name}")
 
 
 def raw_file(con: duckdb.DuckDBPyConnection, feed: str, load_id: int) -> Path:
