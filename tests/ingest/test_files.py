@@ -66,3 +66,15 @@ def test_default_as_of_is_the_day_after_the_last_sale_not_after_today(
     files = discover(landing)
     assert default_as_of(files[:1], con, date(2026, 6, 1)) == date(2026, 5, 4)  # type: ignore[arg-type]
     assert default_as_of(files, con, date(2026, 6, 1)) == date(2026, 5, 8)  # type: ignore[arg-type]
+
+
+def test_a_header_of_many_columns_is_checked_in_linear_time(landing: Path) -> None:
+    # The real SCMS export, read with its old-Mac line ends, once made a 330,401-name header:
+    # a quadratic duplicate check took half an hour on it. This one would take minutes.
+    from shortage_radar.contract import FEEDS
+    from shortage_radar.ingest.files import scan
+
+    header = ",".join(["date", "sku", "quantity"] + [f"c{i}" for i in range(60_000)])
+    write(landing, "sales.csv", header + "\n")
+    (f,) = discover(landing)
+    assert len(scan(f, FEEDS["sales"]).collect_schema()) == 60_004  # with row_number

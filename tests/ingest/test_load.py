@@ -352,12 +352,3 @@ def test_old_mac_line_ends_load_every_row(con: duckdb.DuckDBPyConnection, landin
     assert (e["items.csv"].rows_read, e["items.csv"].rows_loaded) == (2, 2)
     assert (e["sales.csv.gz"].rows_read, e["sales.csv.gz"].rows_loaded) == (2, 1)
     assert quarantined(con, "sales.csv.gz") == [(2, "sku", "sku 'C' is not in items")]
-
-
-def test_a_header_of_many_columns_is_checked_quickly(
-    con: duckdb.DuckDBPyConnection, landing: Path
-) -> None:
-    header = ",".join(["date", "sku", "quantity"] + [f"c{i}" for i in range(50_000)])
-    write(landing, "items.csv", ITEMS)
-    write(landing, "sales.csv", header + "\n")
-    assert load(con, landing)["sales.csv"].status == "loaded"
