@@ -16,8 +16,9 @@ from shortage_radar.contract import FEEDS, Feed
 
 Format = Literal["csv", "csv.gz", "parquet"]
 _FORMATS: dict[str, Format] = {".csv": "csv", ".csv.gz": "csv.gz", ".parquet": "parquet"}
-# A file belongs to a feed when its name is the feed name, alone or followed by - _ or .
 MORE_FIELDS = "_more_fields"  # what a CSV row holds beyond the header's columns
+AS_UTF8 = "export it as UTF-8 CSV"
+# A file belongs to a feed when its name is the feed name, alone or followed by - _ or .
 _FEED_NAME = re.compile(r"^(" + "|".join(sorted(FEEDS, key=len, reverse=True)) + r")(?=[-_.]|$)")
 
 
@@ -143,14 +144,11 @@ def _csv_source(f: LandingFile) -> Path | bytes:
     except UnicodeDecodeError as e:
         if len(head) < sample or e.start < len(head) - 4:  # not a character cut by the sample
             line = head.count(b"\n", 0, e.start) + 1
-            raise FileRejected(f.path, f"is not UTF-8 text (line {line}); {_AS_UTF8}") from None
+            raise FileRejected(f.path, f"is not UTF-8 text (line {line}); {AS_UTF8}") from None
     if b"\r" in head and b"\n" not in head:
         with opener(f.path, "rb") as fh:
             return fh.read().replace(b"\r", b"\n")
     return f.path
-
-
-_AS_UTF8 = "export it as UTF-8 CSV"
 
 
 def _first_line(e: Exception) -> str:

@@ -13,6 +13,7 @@ import polars as pl
 
 from shortage_radar.contract import FEEDS, Feed
 from shortage_radar.ingest.files import (
+    AS_UTF8,
     MORE_FIELDS,
     FileRejected,
     LandingFile,
@@ -176,7 +177,7 @@ def _sink(
         if "more fields than" in why and not ragged:
             raise RaggedRows from None
         if "invalid utf-8" in why:
-            raise FileRejected(f.path, "is not UTF-8 text; export it as UTF-8 CSV") from None
+            raise FileRejected(f.path, f"is not UTF-8 text; {AS_UTF8}") from None
         raise FileRejected(f.path, f"cannot be read: {why.strip().splitlines()[0][:300]}") from None
 
 
