@@ -1,0 +1,1 @@
+"""Demand: series from sales, classification, forecasts (issue 3 builds it up)."""
