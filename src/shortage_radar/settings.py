@@ -33,6 +33,22 @@ class PublishSettings(_Section):
     keep_versions: int = Field(5, ge=1)
 
 
+class ClassifySettings(_Section):
+    adi_cutoff: float = Field(1.32, gt=1)
+    cv2_cutoff: float = Field(0.49, gt=0)
+    new_days: int = Field(28, ge=1)
+    inactive_days: int = Field(180, ge=1)
+    abc: tuple[float, float] = (0.8, 0.95)
+    xyz: tuple[float, float] = (0.5, 1.0)
+
+    @field_validator("abc", "xyz")
+    @classmethod
+    def _ascending(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 < v[0] < v[1]:
+            raise ValueError("must be two ascending positive numbers, like [0.8, 0.95]")
+        return v
+
+
 class ScheduleSettings(_Section):
     cron: str = "0 6 * * *"
     timezone: str = "UTC"
@@ -76,6 +92,7 @@ class Settings(BaseSettings):
     warehouse_dir: Path = Path("data/warehouse")
     duckdb: DuckDBSettings = DuckDBSettings()
     publish: PublishSettings = PublishSettings()
+    classify: ClassifySettings = ClassifySettings()
     schedule: ScheduleSettings = ScheduleSettings()
 
     @field_validator("data_dir", mode="before")
