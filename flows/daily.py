@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.states import Failed
 
+from shortage_radar.demand.stage import build_demand
 from shortage_radar.errors import ShortageRadarError
 from shortage_radar.ingest.files import LandingFile
 from shortage_radar.ingest.load import LedgerEntry, load_file
@@ -49,6 +50,13 @@ def ingest_file(
 
 
 @task(cache_policy=NONE)
+def demand(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> int:
+    n = build_demand(con, settings, as_of)
+    get_run_logger().info("demand series and classes for %d sku-locations", n)
+    return n
+
+
+@task(cache_policy=NONE)
 def publish_results(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, as_of: date
 ) -> list[str]:
@@ -79,6 +87,8 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             entries = load_all(
                 con, files, run_id=run_id, as_of=as_of, tmp=tmp, load_one=ingest_file
             )
+            stage = "demand"
+            demand(con, settings, as_of)
             runs.finish_run(con, run_id, "succeeded")
             stage = "publish"
             names = publish_results(con, settings, run_id, as_of)

@@ -26,8 +26,8 @@ ANALYTICS = "analytics.duckdb"
 def published_tables(run_id: int, as_of: date) -> dict[str, str]:
     """What a good run publishes: table name -> query on the warehouse.
 
-    The run log, quarantine and ledger with their whole history; the staged feeds as of this
-    run, stamped with its run_id and as_of.
+    The run log, quarantine and ledger with their whole history; the staged feeds and the
+    demand classes as of this run, stamped with its run_id and as_of.
     """
     stamp = f"SELECT {int(run_id)}::BIGINT AS run_id, DATE '{as_of.isoformat()}' AS as_of, *"
     tables = {
@@ -37,6 +37,7 @@ def published_tables(run_id: int, as_of: date) -> dict[str, str]:
     }
     for name in FEEDS:
         tables[name] = f"{stamp} EXCLUDE (row_number) FROM staging.{name}"
+    tables["demand_classes"] = f"{stamp} FROM core.demand_classes ORDER BY unique_id"
     return tables
 
 
