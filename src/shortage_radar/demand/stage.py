@@ -9,6 +9,7 @@ import duckdb
 from shortage_radar.demand.classify import classify
 from shortage_radar.demand.series import demand_series
 from shortage_radar.settings import Settings
+from shortage_radar.warehouse import db
 
 
 def build_demand(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> int:
@@ -28,14 +29,9 @@ def build_demand(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     items = con.sql("SELECT sku, unit_cost, unit_price FROM staging.items").pl()
     series = demand_series(sales.lazy(), stock.lazy(), freq=settings.freq, as_of=as_of)
     classes = classify(series, items, settings.classify, as_of=as_of)
-    con.begin()
-    try:
+    with db.transaction(con):
         for table, frame in (("demand", series), ("demand_classes", classes)):
             con.register("frame", frame)
             con.execute(f"CREATE OR REPLACE TABLE core.{table} AS SELECT * FROM frame")  # noqa: S608
             con.unregister("frame")
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
     return classes.height

@@ -81,14 +81,8 @@ def load_all(
 
     `load_one` is load_file, or the flow's task that wraps it.
     """
-    con.begin()
-    try:
-        entries = [load_one(con, f, run_id=run_id, as_of=as_of, tmp=tmp) for f in files]
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
-    return entries
+    with db.transaction(con):
+        return [load_one(con, f, run_id=run_id, as_of=as_of, tmp=tmp) for f in files]
 
 
 def _staged(con: duckdb.DuckDBPyConnection, feed: str) -> bool:

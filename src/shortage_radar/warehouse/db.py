@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,18 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"CREATE OR REPLACE VIEW raw.{feed.name} AS SELECT * FROM read_parquet({files}, "  # noqa: S608
             "union_by_name = true) WHERE load_id IN (SELECT load_id FROM meta.load_ledger)"
         )
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: commit when the block ends, roll back if it raises (or is interrupted)."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
 
 
 def one(
