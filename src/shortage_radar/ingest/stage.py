@@ -13,6 +13,7 @@ from shortage_radar.contract import FEEDS
 from shortage_radar.errors import DataError
 from shortage_radar.ingest.files import LandingFile, discover, scan
 from shortage_radar.ingest.load import LedgerEntry, load_file
+from shortage_radar.ingest.validate import as_date
 from shortage_radar.warehouse import db
 
 
@@ -51,14 +52,9 @@ def default_as_of(files: list[LandingFile], con: duckdb.DuckDBPyConnection, toda
             continue
         try:
             lf = scan(f, FEEDS["sales"])
-            d = pl.col("date")
-            if lf.collect_schema()["date"] == pl.String:
-                d = d.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-            value = (
-                lf.select(d.cast(pl.Date).filter(d <= today).max())
-                .collect(engine="streaming")
-                .item()
-            )
+            dtype, raw = lf.collect_schema()["date"], pl.col("date")
+            d = as_date(raw.str.strip_chars() if dtype == pl.String else raw, dtype)
+            value = lf.select(d.filter(d <= today).max()).collect(engine="streaming").item()
         except Exception:  # an unreadable file is rejected, with its reason, by the load itself
             continue
         if value is not None:
@@ -96,7 +92,6 @@ def feed_totals(entries: list[LedgerEntry]) -> pl.DataFrame:
     df = pl.DataFrame([e.__dict__ for e in entries])
     return df.group_by("feed", maintain_order=True).agg(
         files=pl.len(),
-        loaded=(pl.col("status") == "loaded").sum(),
         skipped=(pl.col("status") == "skipped").sum(),
         rejected=(pl.col("status") == "rejected").sum(),
         rows_read=pl.col("rows_read").sum(),

@@ -185,18 +185,25 @@ def _parse(col: Column, dtype: pl.DataType) -> pl.Expr:
     """A column's value from its text, or from its native type (Parquet). Whole numbers stay
     Float64 here so that a fraction can be told; `_finish` makes them Int64."""
     raw, text = pl.col(col.name), _text(col.name)
+    if col.kind == "date":
+        return as_date(raw if _native(col, dtype) else text, dtype)
     if _native(col, dtype):
-        if col.kind == "date":
-            return raw.dt.date() if isinstance(dtype, pl.Datetime) else raw
         return raw.cast(pl.Float64) if col.kind in ("num", "int") else raw
     if col.kind == "str":
         return text.str.to_lowercase() if col.allowed else text
     if col.kind in ("num", "int"):
         return text.cast(pl.Float64, strict=False)
-    if col.kind == "date":
-        return text.str.to_date("%Y-%m-%d", strict=False)
     lower = text.str.to_lowercase()
     return pl.when(lower.is_in(TRUE)).then(True).when(lower.is_in(FALSE)).then(False)
+
+
+def as_date(value: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A contract date from a Date or Datetime column, or from trimmed ISO text (else null)."""
+    if dtype == pl.Date:
+        return value
+    if isinstance(dtype, pl.Datetime):
+        return value.dt.date()
+    return value.cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
 
 
 def _finish(col: Column) -> pl.Expr:
