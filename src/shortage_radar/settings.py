@@ -49,6 +49,50 @@ class ClassifySettings(_Section):
         return v
 
 
+INTERMITTENT = ("CrostonSBA", "TSB", "ADIDA", "IMAPA")
+CONTINUOUS = ("AutoETS", "AutoTheta", "SeasonalNaive", "WindowAverage")
+MODELS = frozenset(
+    {*INTERMITTENT, *CONTINUOUS, "CrostonClassic", "CrostonOptimized", "Naive", "HistoricAverage"}
+)
+
+
+class PortfolioSettings(_Section):
+    smooth: tuple[str, ...] = CONTINUOUS
+    erratic: tuple[str, ...] = CONTINUOUS
+    intermittent: tuple[str, ...] = INTERMITTENT
+    lumpy: tuple[str, ...] = INTERMITTENT
+
+    @field_validator("smooth", "erratic", "intermittent", "lumpy")
+    @classmethod
+    def _known(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [m for m in v if m not in MODELS]
+        if not v or unknown:
+            raise ValueError(f"must be a non-empty list of models among {sorted(MODELS)}")
+        return v
+
+
+class ForecastSettings(_Section):
+    quantiles: tuple[float, ...] = (0.5, 0.8, 0.95)
+    reselect_days: int = Field(7, ge=1)
+    cv_windows: int = Field(3, ge=1)
+    cv_horizon: int = Field(0, ge=0)
+    history: int = Field(0, ge=0)
+    window: int = Field(0, ge=0)
+    tsb_alpha: tuple[float, float] = (0.1, 0.1)
+    new_prior_days: int = Field(14, ge=0)
+    n_jobs: int = Field(1, ge=-1)
+    portfolio: PortfolioSettings = PortfolioSettings()
+
+    @field_validator("quantiles")
+    @classmethod
+    def _whole_percents(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < q < 1 or abs(q * 100 - round(q * 100)) > 1e-9 for q in v):
+            raise ValueError("must be probabilities in whole percents, like [0.5, 0.8, 0.95]")
+        if not {0.5, 0.8, 0.95} <= set(v):
+            raise ValueError("must include 0.5, 0.8 and 0.95 (the contract's q50, q80, q95)")
+        return tuple(sorted(set(v)))
+
+
 class ScheduleSettings(_Section):
     cron: str = "0 6 * * *"
     timezone: str = "UTC"
@@ -94,6 +138,7 @@ class Settings(BaseSettings):
     publish: PublishSettings = PublishSettings()
     classify: ClassifySettings = ClassifySettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    forecast: ForecastSettings = ForecastSettings()
 
     @field_validator("data_dir", mode="before")
     @classmethod

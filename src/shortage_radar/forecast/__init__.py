@@ -1,0 +1,1 @@
+"""Demand forecasting: stock-out imputation, model portfolio, selection, probabilistic forecasts."""

@@ -1,0 +1,79 @@
+"""Where statsforecast runs: in this process, or on a Dask cluster through its fugue backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from statsforecast import StatsForecast
+
+from shortage_radar.forecast.portfolio import OFFSET
+from shortage_radar.settings import Settings
+
+
+@dataclass
+class Engine:
+    """Runs forecast and cross_validation on frames of (unique_id, ds, y)."""
+
+    freq: str
+    n_jobs: int = 1
+    client: Any = None  # a dask.distributed.Client when the work goes to a cluster
+
+    def forecast(self, df: pl.DataFrame, models: list[Any], h: int) -> pl.DataFrame:
+        """unique_id, ds, and one column per model alias."""
+        if self.client is None:
+            return self._local(models).forecast(h=h, df=df)  # type: ignore[no-any-return]
+        return self._distributed(df, lambda sf, d: sf.forecast(h=h, df=d), models)
+
+    def cross_validation(
+        self, df: pl.DataFrame, models: list[Any], h: int, n_windows: int, refit: bool
+    ) -> pl.DataFrame:
+        """unique_id, ds, cutoff, y, and one column per model alias."""
+        kw = {"h": h, "n_windows": n_windows, "step_size": h, "refit": refit}
+        if self.client is None:
+            return self._local(models).cross_validation(df=df, **kw)  # type: ignore[no-any-return]
+        return self._distributed(df, lambda sf, d: sf.cross_validation(df=d, **kw), models)
+
+    def fit(self, df: pl.DataFrame, models: list[Any]) -> tuple[list[str], Any]:
+        """The fitted models, an array of (series, model) in the order of the returned ids."""
+        sf = self._local(models)
+        sf.fit(df=df)
+        return [str(u) for u in sf.uids], sf.fitted_
+
+    def _local(self, models: list[Any]) -> StatsForecast:
+        return StatsForecast(models=models, freq=OFFSET[self.freq], n_jobs=self.n_jobs)
+
+    def _distributed(self, df: pl.DataFrame, call: Any, models: list[Any]) -> pl.DataFrame:
+        import dask.dataframe as dd
+
+        # The fugue backend takes pandas-based Dask frames with pandas frequency aliases.
+        pdf = df.with_columns(pl.col("ds").cast(pl.Datetime("ns"))).to_pandas()
+        workers = max(1, len(self.client.scheduler_info()["workers"]))
+        ddf = dd.from_pandas(pdf, npartitions=min(workers * 2, max(1, df["unique_id"].n_unique())))
+        sf = StatsForecast(models=models, freq={"D": "D", "W": "W-MON", "M": "MS"}[self.freq])
+        out = call(sf, ddf).compute()
+        result = pl.from_pandas(out.reset_index(drop="unique_id" in out.columns))
+        dates = [c for c in ("ds", "cutoff") if c in result.columns]
+        floats = [c for c in result.columns if c not in ("unique_id", *dates)]
+        return result.with_columns(
+            *(pl.col(c).cast(pl.Date) for c in dates), *(pl.col(c).cast(pl.Float64) for c in floats)
+        ).sort("unique_id", *dates)
+
+
+@contextmanager
+def engine_for(settings: Settings) -> Iterator[Engine]:
+    """The engine the settings ask for; a Dask client (and local cluster) lives as long as it."""
+    if settings.engine == "local":
+        yield Engine(settings.freq, settings.forecast.n_jobs)
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if settings.dask_address:
+        with Client(settings.dask_address) as client:
+            yield Engine(settings.freq, client=client)
+        return
+    with LocalCluster(processes=False) as cluster, Client(cluster) as client:
+        yield Engine(settings.freq, client=client)

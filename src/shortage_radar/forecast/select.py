@@ -1,0 +1,170 @@
+"""Per-series model selection by rolling-origin cross-validation, scored by RMSSE."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from shortage_radar.forecast.engine import Engine
+from shortage_radar.forecast.metrics import accuracy, scales, summarise
+from shortage_radar.forecast.portfolio import SEASON, chosen_spec, make_model, periods
+from shortage_radar.forecast.uncertainty import dispersion, quantiles
+from shortage_radar.settings import Settings
+
+log = logging.getLogger(__name__)
+# Automatic models are fitted once per series and rolled forward over the windows (their
+# parameter search is the slow part); the others are refitted at every origin.
+_ROLL_FORWARD = {"AutoETS", "AutoTheta"}
+
+
+@dataclass
+class Selection:
+    """What selection decided and how well each choice did out of sample."""
+
+    models: pl.DataFrame  # unique_id, demand_class, model, spec, status, cv_rmsse, cv_spl, dispersion
+    accuracy: pl.DataFrame  # per series, per class and overall scores of the chosen models
+    cv: pl.DataFrame  # unique_id, demand_class, cutoff, ds, y, model, yhat for every candidate
+    failed: int  # (series, model) candidates that could not be fitted
+
+
+def portfolio_of(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """Candidate models per demand class (new and inactive series have no candidates)."""
+    p = settings.forecast.portfolio
+    return {"smooth": p.smooth, "erratic": p.erratic, "intermittent": p.intermittent, "lumpy": p.lumpy}
+
+
+def select(
+    fit: pl.DataFrame, classes: pl.DataFrame, settings: Settings, engine: Engine, as_of: date
+) -> Selection:
+    """Cross-validate each class's portfolio on its series and keep, per series, the lowest RMSSE.
+
+    In: `fit` (unique_id, ds, y) from censor.fit_frame, `classes` (unique_id, demand_class).
+    Windows: cv_windows origins one cv_horizon apart, the last ending at the end of the data
+    (Tashman 2000, "Out-of-sample tests of forecasting accuracy", IJF 16). A series too short
+    for them gets its class's first model with status `default`. The dispersion of the
+    chosen model's errors gives the uncertainty model's parameters (uncertainty.dispersion).
+    """
+    cfg = settings.forecast
+    h = periods(cfg, "cv_horizon", settings.freq)
+    test = h * cfg.cv_windows
+    need = test + max(2 * SEASON[settings.freq], h)
+    portfolio = portfolio_of(settings)
+    lengths = fit.group_by("unique_id").agg(n=pl.len())
+    cand = classes.join(lengths, on="unique_id").filter(pl.col("demand_class").is_in(list(portfolio)))
+    eligible = cand.filter(pl.col("n") >= need)
+    cv_parts, failed = [], 0
+    for name in dict.fromkeys(m for ms in portfolio.values() for m in ms):
+        ids = eligible.filter(pl.col("demand_class").is_in([c for c, ms in portfolio.items() if name in ms]))
+        if ids.is_empty():
+            continue
+        df = fit.join(ids.select("unique_id"), on="unique_id")
+        model = make_model(name, "", settings.freq, cfg)
+        try:
+            out = engine.cross_validation(df, [model], h, cfg.cv_windows, name not in _ROLL_FORWARD)
+        except Exception as e:  # a model that fails on the group is no candidate there
+            log.warning("%s could not be cross-validated on %d series: %s", name, ids.height, e)
+            failed += ids.height
+            continue
+        part = out.select("unique_id", "cutoff", "ds", "y", pl.lit(name).alias("model"), yhat=pl.col(name))
+        bad = part.filter(~pl.col("yhat").is_finite())["unique_id"].unique()
+        failed += bad.len()
+        cv_parts.append(part.filter(~pl.col("unique_id").is_in(bad.implode())))
+    cv = (
+        pl.concat(cv_parts).with_columns(pl.col("yhat").clip(0.0))
+        if cv_parts
+        else pl.DataFrame(
+            schema={"unique_id": pl.String, "cutoff": pl.Date, "ds": pl.Date, "y": pl.Float64,
+                    "model": pl.String, "yhat": pl.Float64}
+        )
+    ).join(classes.select("unique_id", "demand_class"), on="unique_id")
+    first_cutoff = cv.group_by("unique_id").agg(first=pl.col("cutoff").min())
+    scale = scales(fit.join(first_cutoff, on="unique_id").filter(pl.col("ds") <= pl.col("first")))
+    order = {m: i for ms in portfolio.values() for i, m in enumerate(reversed(ms))}
+    score = (
+        cv.join(scale, on="unique_id")
+        .group_by("unique_id", "demand_class", "model")
+        .agg(cv_rmsse=(((pl.col("y") - pl.col("yhat")) ** 2).mean() / pl.col("scale_sq").first()).sqrt())
+        .with_columns(rank=pl.col("model").replace_strict(order, default=0))
+        # lowest RMSSE; a tie goes to the model listed first in the class's portfolio
+        .sort("unique_id", "cv_rmsse", "rank", descending=[False, False, True])
+        .unique("unique_id", keep="first")
+        .drop("rank")
+    )
+    chosen_cv = cv.join(score.select("unique_id", "model"), on=["unique_id", "model"])
+    disp = dispersion(chosen_cv, "demand_class")
+    defaults = (
+        cand.join(score, on="unique_id", how="anti")
+        .select("unique_id", "demand_class")
+        .with_columns(model=pl.col("demand_class").replace_strict({c: ms[0] for c, ms in portfolio.items()}))
+    )
+    models = pl.concat(
+        [
+            score.with_columns(status=pl.lit("selected")),
+            defaults.with_columns(status=pl.lit("default"), cv_rmsse=pl.lit(None, pl.Float64)),
+        ],
+        how="diagonal_relaxed",
+    )
+    models = _with_specs(models, fit, settings, engine).join(disp.drop("demand_class"), on="unique_id", how="left")
+    models = fill_dispersion(models, disp).with_columns(selected_on=pl.lit(as_of))
+    acc = score_chosen(chosen_cv, scale, models, cfg.quantiles)
+    return Selection(models, acc, cv, failed)
+
+
+def fill_dispersion(models: pl.DataFrame, disp: pl.DataFrame) -> pl.DataFrame:
+    """Series without their own estimate take their class's median, else the overall median."""
+    cols = ["overdispersion", "shock_var", "level_var"]
+    by_class = disp.group_by("demand_class").agg(pl.col(c).median().alias(f"_{c}") for c in cols)
+    overall = {c: (disp[c].median() if disp.height else 0.0) for c in cols}
+    return (
+        models.join(by_class, on="demand_class", how="left")
+        .with_columns(pl.coalesce(c, f"_{c}", pl.lit(overall[c] or 0.0)).alias(c) for c in cols)
+        .drop(f"_{c}" for c in cols)
+    )
+
+
+def _with_specs(models: pl.DataFrame, fit: pl.DataFrame, settings: Settings, engine: Engine) -> pl.DataFrame:
+    """Fit each automatic model once on its chosen series to pin the form it picks (spec)."""
+    specs = []
+    for name in _ROLL_FORWARD:
+        ids = models.filter(pl.col("model") == name)["unique_id"]
+        if ids.is_empty():
+            continue
+        uids, fitted = engine.fit(fit.filter(pl.col("unique_id").is_in(ids.implode())),
+                                  [make_model(name, "", settings.freq, settings.forecast)])
+        specs.append(pl.DataFrame({"unique_id": uids, "spec": [chosen_spec(name, f) for f in fitted[:, 0]]}))
+    spec = pl.concat(specs) if specs else pl.DataFrame(schema={"unique_id": pl.String, "spec": pl.String})
+    return models.join(spec, on="unique_id", how="left").with_columns(pl.col("spec").fill_null(""))
+
+
+def score_chosen(
+    chosen_cv: pl.DataFrame, scale: pl.DataFrame, models: pl.DataFrame, probs: tuple[float, ...]
+) -> pl.DataFrame:
+    """Accuracy of the chosen models on the CV windows: per series, per class and overall.
+
+    Out: level (`series`/`class`/`all`), unique_id, demand_class, model, rmsse, bias, spl,
+    coverage_NN, n (periods scored), series.
+    """
+    with_q = add_quantiles(chosen_cv.rename({"yhat": "mean"}), models, list(probs)).rename({"mean": "yhat"})
+    per = accuracy(with_q, scale, list(probs), ["unique_id", "demand_class", "model"])
+    by_class = summarise(per, ["demand_class"])
+    overall = summarise(per.with_columns(demand_class=pl.lit(None, pl.String)), ["demand_class"])
+    return pl.concat(
+        [
+            per.with_columns(level=pl.lit("series"), series=pl.lit(1, pl.UInt32)),
+            by_class.with_columns(level=pl.lit("class")),
+            overall.with_columns(level=pl.lit("all")),
+        ],
+        how="diagonal_relaxed",
+    ).drop("sum_y", "sum_yhat")
+
+
+def add_quantiles(frame: pl.DataFrame, params: pl.DataFrame, probs: list[float]) -> pl.DataFrame:
+    """`frame` (unique_id, mean, ...) with a qNN column per prob from the series' overdispersion."""
+    f = frame.join(params.select("unique_id", "overdispersion"), on="unique_id", how="left")
+    q = quantiles(f["mean"].to_numpy(), f["overdispersion"].fill_null(0.0).to_numpy(), probs)
+    return f.drop("overdispersion").with_columns(
+        pl.Series(f"q{round(p * 100)}", q[:, j]) for j, p in enumerate(probs)
+    )

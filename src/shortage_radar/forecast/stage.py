@@ -1,0 +1,101 @@
+"""The forecast stage: core.demand -> core.forecasts, core.forecast_models, core.forecast_accuracy."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+import polars as pl
+
+from shortage_radar.forecast.censor import fit_frame
+from shortage_radar.forecast.engine import engine_for
+from shortage_radar.forecast.portfolio import periods
+from shortage_radar.forecast.predict import forecast, plan
+from shortage_radar.forecast.select import select
+from shortage_radar.settings import Settings
+from shortage_radar.warehouse import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ForecastRun:
+    """What the stage did, for the run summary and the flow's log."""
+
+    series: int
+    reselected: bool
+    fallbacks: int
+    by_model: dict[str, int]
+
+
+def build_forecasts(
+    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, *, reselect: bool | None = None
+) -> ForecastRun:
+    """Forecast every series in core.demand_classes; re-select models when due (or asked).
+
+    Selection is due when no choice is stored, the stored one is reselect_days old or older,
+    or it was made for a later date (a re-run of an earlier as-of). The three core tables are
+    replaced in one transaction; core.forecast_accuracy only when selection ran.
+    """
+    cfg = settings.forecast
+    demand = con.sql("SELECT unique_id, ds, y, censored FROM core.demand ORDER BY unique_id, ds").pl()
+    classes = con.sql("SELECT unique_id, sku, location, demand_class FROM core.demand_classes").pl()
+    categories = con.sql(
+        "SELECT c.unique_id, i.category FROM core.demand_classes c JOIN staging.items i USING (sku)"
+    ).pl()
+    fit = fit_frame(
+        demand,
+        history=periods(cfg, "history", settings.freq),
+        window=periods(cfg, "window", settings.freq),
+    )
+    stored = _stored(con)
+    if reselect is None:
+        last = stored["selected_on"].max() if stored is not None and stored.height else None
+        reselect = last is None or not (as_of - timedelta(days=cfg.reselect_days) < last <= as_of)  # type: ignore[operator]
+    with engine_for(settings) as engine:
+        accuracy = None
+        if reselect:
+            chosen = select(fit, classes, settings, engine, as_of)
+            stored, accuracy = chosen.models, chosen.accuracy
+            log.info("selected models for %d series (%d candidates failed)", stored.height, chosen.failed)
+        result = forecast(fit, plan(stored, classes, settings), categories, settings, engine)
+    keys = classes.select("unique_id", "sku", "location")
+    rows = keys.join(result.rows, on="unique_id")
+    models = keys.join(result.models, on="unique_id")
+    selected_on = stored["selected_on"].max() if stored is not None and stored.height else as_of
+    models = models.with_columns(pl.col("selected_on").fill_null(selected_on)) if "selected_on" in models.columns \
+        else models.with_columns(selected_on=pl.lit(selected_on))
+    tables = {"forecasts": rows, "forecast_models": models}
+    if accuracy is not None:
+        tables["forecast_accuracy"] = accuracy.join(keys, on="unique_id", how="left").with_columns(
+            evaluated_on=pl.lit(as_of)
+        )
+    with db.transaction(con):
+        for table, frame in tables.items():
+            con.register("frame", frame)
+            con.execute(f"CREATE OR REPLACE TABLE core.{table} AS SELECT * FROM frame")  # noqa: S608
+            con.unregister("frame")
+    counts = models.group_by("model").len()
+    return ForecastRun(
+        series=models.height,
+        reselected=bool(reselect),
+        fallbacks=result.fallbacks,
+        by_model=dict(zip(counts["model"], counts["len"], strict=True)),
+    )
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
+    """The stored choice of the last selection (series with status `selected`), if any."""
+    (exists,) = db.one(
+        con,
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'core' AND table_name = 'forecast_models'",
+    )
+    if not exists:
+        return None
+    return con.sql(
+        "SELECT unique_id, demand_class, model, spec, status, cv_rmsse, overdispersion, shock_var, "
+        "level_var, selected_on FROM core.forecast_models WHERE status IN ('selected', 'default')"
+    ).pl()
