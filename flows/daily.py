@@ -13,6 +13,7 @@ from prefect.states import Failed
 
 from shortage_radar.demand.stage import build_demand
 from shortage_radar.errors import ShortageRadarError
+from shortage_radar.forecast.stage import ForecastRun, build_forecasts
 from shortage_radar.ingest.files import LandingFile
 from shortage_radar.ingest.load import LedgerEntry, load_file
 from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files, load_all
@@ -57,6 +58,19 @@ def demand(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> i
 
 
 @task(cache_policy=NONE)
+def forecast(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> ForecastRun:
+    run = build_forecasts(con, settings, as_of)
+    get_run_logger().info(
+        "forecast %d series%s; %d fell back to a window average; models: %s",
+        run.series,
+        " (models re-selected)" if run.reselected else " (stored model choice)",
+        run.fallbacks,
+        ", ".join(f"{m} {n}" for m, n in sorted(run.by_model.items())),
+    )
+    return run
+
+
+@task(cache_policy=NONE)
 def publish_results(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, as_of: date
 ) -> list[str]:
@@ -89,6 +103,8 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             )
             stage = "demand"
             demand(con, settings, as_of)
+            stage = "forecast"
+            fc = forecast(con, settings, as_of)
             runs.finish_run(con, run_id, "succeeded")
             stage = "publish"
             names = publish_results(con, settings, run_id, as_of)
@@ -100,4 +116,6 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     totals = feed_totals(entries).to_dicts()
-    return RunSummary(run_id, as_of, wh, totals, names)
+    chosen = "models re-selected" if fc.reselected else "stored model choice refitted"
+    lines = [f"forecast: {fc.series} series, {chosen}, {fc.fallbacks} fell back", ""]
+    return RunSummary(run_id, as_of, wh, totals, names, lines)

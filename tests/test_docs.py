@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from shortage_radar.demand.stage import build_demand
+from shortage_radar.forecast.stage import build_forecasts
 from shortage_radar.settings import load_settings
 from shortage_radar.warehouse.publish import published_tables
 
@@ -16,7 +17,9 @@ DOC = (Path(__file__).parents[1] / "docs" / "warehouse.md").read_text()
 
 
 def test_every_published_table_and_column_is_documented(con: duckdb.DuckDBPyConnection) -> None:
-    build_demand(con, load_settings(), date(2026, 6, 1))  # the core tables exist after a run
+    settings = load_settings()
+    build_demand(con, settings, date(2026, 6, 1))  # the core tables exist after a run
+    build_forecasts(con, settings, date(2026, 6, 1))
     words = set(re.findall(r"[a-z_0-9]+", DOC))
     for name, query in published_tables(1, date(2026, 6, 1)).items():
         assert f"## {name}" in DOC or f"| {name} |" in DOC, f"table {name} undocumented"

@@ -74,6 +74,7 @@ class PortfolioSettings(_Section):
 class ForecastSettings(_Section):
     quantiles: tuple[float, ...] = (0.5, 0.8, 0.95)
     reselect_days: int = Field(7, ge=1)
+    switch_margin: float = Field(0.1, ge=0, lt=1)
     cv_windows: int = Field(3, ge=1)
     cv_horizon: int = Field(0, ge=0)
     history: int = Field(0, ge=0)

@@ -35,6 +35,9 @@ def fit_frame(demand: pl.DataFrame, *, history: int, window: int) -> pl.DataFram
             .then(pl.max_horizontal("y", pl.col("_est").fill_null(uncensored_mean).fill_null(0.0)))
             .otherwise("y")
         )
-        .filter(pl.int_range(pl.len()).over("unique_id") >= pl.len().over("unique_id").cast(pl.Int64) - history)
+        .filter(
+            pl.int_range(pl.len()).over("unique_id")
+            >= pl.len().over("unique_id").cast(pl.Int64) - history
+        )
         .select("unique_id", "ds", pl.col("y").cast(pl.Float64))
     )

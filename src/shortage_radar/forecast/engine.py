@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 from statsforecast import StatsForecast
 
-from shortage_radar.forecast.portfolio import OFFSET
+from shortage_radar.demand.series import PERIOD
 from shortage_radar.settings import Settings
 
 
@@ -25,17 +25,21 @@ class Engine:
     def forecast(self, df: pl.DataFrame, models: list[Any], h: int) -> pl.DataFrame:
         """unique_id, ds, and one column per model alias."""
         if self.client is None:
-            return self._local(models).forecast(h=h, df=df)  # type: ignore[no-any-return]
+            out: pl.DataFrame = self._local(models).forecast(h=h, df=df)
+            return out
         return self._distributed(df, lambda sf, d: sf.forecast(h=h, df=d), models)
 
     def cross_validation(
         self, df: pl.DataFrame, models: list[Any], h: int, n_windows: int, refit: bool
     ) -> pl.DataFrame:
         """unique_id, ds, cutoff, y, and one column per model alias."""
-        kw = {"h": h, "n_windows": n_windows, "step_size": h, "refit": refit}
+        def call(sf: StatsForecast, d: Any) -> Any:
+            return sf.cross_validation(h=h, df=d, n_windows=n_windows, step_size=h, refit=refit)
+
         if self.client is None:
-            return self._local(models).cross_validation(df=df, **kw)  # type: ignore[no-any-return]
-        return self._distributed(df, lambda sf, d: sf.cross_validation(df=d, **kw), models)
+            out: pl.DataFrame = call(self._local(models), df)
+            return out
+        return self._distributed(df, call, models)
 
     def fit(self, df: pl.DataFrame, models: list[Any]) -> tuple[list[str], Any]:
         """The fitted models, an array of (series, model) in the order of the returned ids."""
@@ -44,7 +48,7 @@ class Engine:
         return [str(u) for u in sf.uids], sf.fitted_
 
     def _local(self, models: list[Any]) -> StatsForecast:
-        return StatsForecast(models=models, freq=OFFSET[self.freq], n_jobs=self.n_jobs)
+        return StatsForecast(models=models, freq=PERIOD[self.freq], n_jobs=self.n_jobs)
 
     def _distributed(self, df: pl.DataFrame, call: Any, models: list[Any]) -> pl.DataFrame:
         import dask.dataframe as dd
@@ -52,7 +56,7 @@ class Engine:
         # The fugue backend takes pandas-based Dask frames with pandas frequency aliases.
         pdf = df.with_columns(pl.col("ds").cast(pl.Datetime("ns"))).to_pandas()
         workers = max(1, len(self.client.scheduler_info()["workers"]))
-        ddf = dd.from_pandas(pdf, npartitions=min(workers * 2, max(1, df["unique_id"].n_unique())))
+        ddf = dd.from_pandas(  # type: ignore[no-untyped-call]pdf, npartitions=min(workers * 2, max(1, df["unique_id"].n_unique())))
         sf = StatsForecast(models=models, freq={"D": "D", "W": "W-MON", "M": "MS"}[self.freq])
         out = call(sf, ddf).compute()
         result = pl.from_pandas(out.reset_index(drop="unique_id" in out.columns))
@@ -72,8 +76,9 @@ def engine_for(settings: Settings) -> Iterator[Engine]:
     from dask.distributed import Client, LocalCluster
 
     if settings.dask_address:
-        with Client(settings.dask_address) as client:
+        with Client(settings.dask_address) as client:  # type: ignore[no-untyped-call]
             yield Engine(settings.freq, client=client)
         return
-    with LocalCluster(processes=False) as cluster, Client(cluster) as client:
+    cluster = LocalCluster(processes=False, dashboard_address=None)  # type: ignore[no-untyped-call]
+    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield Engine(settings.freq, client=client)

@@ -10,8 +10,6 @@ from statsforecast import models as sf
 from shortage_radar.settings import ForecastSettings
 
 SEASON = {"D": 7, "W": 52, "M": 12}
-# statsforecast takes polars frames with polars offsets, not pandas aliases.
-OFFSET = {"D": "1d", "W": "1w", "M": "1mo"}
 _BY_FREQ = {
     "cv_horizon": {"D": 28, "W": 8, "M": 6},
     "history": {"D": 365, "W": 156, "M": 120},
@@ -58,7 +56,7 @@ def make_model(name: str, spec: str, freq: str, cfg: ForecastSettings) -> Any:
 def chosen_spec(name: str, fitted: Any) -> str:
     """The form an automatic model settled on after fitting, for make_model; "" for the others."""
     if name == "AutoETS":
-        return str(fitted.model_["method"])
+        return str(fitted.model_.get("method", ""))  # a constant series has no ETS form
     if name == "AutoTheta":
-        return str(fitted.model_["modeltype"])
+        return str(fitted.model_.get("modeltype", ""))
     return ""

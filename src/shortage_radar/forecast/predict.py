@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from shortage_radar.demand.series import PERIOD
 from shortage_radar.forecast.engine import Engine
 from shortage_radar.forecast.portfolio import DAYS, make_model, periods
 from shortage_radar.forecast.select import add_quantiles, fill_dispersion, portfolio_of
@@ -30,27 +31,43 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
     `new` series get a blended rate, `inactive` ones zero; a series with no stored choice
     (new since the last selection) gets its class's first model until the next selection.
     """
-    first = {c: ms[0] for c, ms in portfolio_of(settings).items()} | {"new": "NewRate", "inactive": "Zero"}
+    first = {c: ms[0] for c, ms in portfolio_of(settings).items()} | {
+        "new": "NewRate",
+        "inactive": "Zero",
+    }
     today = classes.select("unique_id", "demand_class")
     keep = pl.col("demand_class").is_in(["new", "inactive"]).not_()
     if stored is not None and stored.height:
         today = today.join(stored.drop("demand_class"), on="unique_id", how="left")
     else:
         today = today.with_columns(
-            model=pl.lit(None, pl.String), spec=pl.lit(None, pl.String), status=pl.lit(None, pl.String)
+            model=pl.lit(None, pl.String),
+            spec=pl.lit(None, pl.String),
+            status=pl.lit(None, pl.String),
         )
     planned = today.with_columns(
-        model=pl.when(keep & pl.col("model").is_not_null()).then("model").otherwise(
-            pl.col("demand_class").replace_strict(first)
-        ),
+        model=pl.when(keep & pl.col("model").is_not_null())
+        .then("model")
+        .otherwise(pl.col("demand_class").replace_strict(first)),
         spec=pl.when(keep).then(pl.col("spec")).fill_null(""),
         status=pl.when(keep & pl.col("status").is_not_null())
         .then("status")
         .otherwise(pl.when(keep).then(pl.lit("default")).otherwise("demand_class")),
     )
-    empty = pl.DataFrame(schema={"unique_id": pl.String, "demand_class": pl.String,
-                                 "overdispersion": pl.Float64, "shock_var": pl.Float64, "level_var": pl.Float64})
-    known = stored.filter(pl.col("status") == "selected") if stored is not None and stored.height else empty
+    empty = pl.DataFrame(
+        schema={
+            "unique_id": pl.String,
+            "demand_class": pl.String,
+            "overdispersion": pl.Float64,
+            "shock_var": pl.Float64,
+            "level_var": pl.Float64,
+        }
+    )
+    known = (
+        stored.filter(pl.col("status") == "selected")
+        if stored is not None and stored.height
+        else empty
+    )
     return fill_dispersion(planned, known.select(empty.columns))
 
 
@@ -77,21 +94,34 @@ def forecast(
         out, bad = _run_group(engine, df, str(name), str(spec), settings, h)
         parts.append(out)
         failed += bad
-    last = fit["ds"].max()
-    future = pl.date_range(_next(last, freq), _next(last, freq, h), {"D": "1d", "W": "1w", "M": "1mo"}[freq],
-                           eager=True, closed="both").alias("ds") if last is not None else pl.Series("ds", [], pl.Date)
-    recent = fit.filter(pl.int_range(pl.len()).over("unique_id") >= pl.len().over("unique_id").cast(pl.Int64) - window)
+    future = _future(fit, freq, h)
+    recent = fit.filter(
+        pl.int_range(pl.len()).over("unique_id")
+        >= pl.len().over("unique_id").cast(pl.Int64) - window
+    )
     rate = recent.group_by("unique_id").agg(rate=pl.col("y").mean(), n=pl.len())
-    flat = planned.filter(pl.col("model").is_in(["NewRate", "Zero"]) | pl.col("unique_id").is_in(failed))
+    flat = planned.filter(
+        pl.col("model").is_in(["NewRate", "Zero"]) | pl.col("unique_id").is_in(failed)
+    )
     flat = flat.with_columns(
         model=pl.when(pl.col("unique_id").is_in(failed)).then(pl.lit("fallback")).otherwise("model")
     )
-    flat_rates = _flat_rates(flat, rate, categories, planned, settings.forecast.new_prior_days / DAYS[freq])
-    parts.append(flat_rates.join(pl.DataFrame({"ds": future}), how="cross").select("unique_id", "ds", "model", "mean"))
+    flat_rates = _flat_rates(
+        flat, rate, categories, planned, settings.forecast.new_prior_days / DAYS[freq]
+    )
+    parts.append(
+        flat_rates.join(pl.DataFrame({"ds": future}), how="cross").select(
+            "unique_id", "ds", "model", "mean"
+        )
+    )
     rows = pl.concat(parts).with_columns(pl.col("mean").clip(0.0)).sort("unique_id", "ds")
     models = planned.with_columns(
-        model=pl.when(pl.col("unique_id").is_in(failed)).then(pl.lit("fallback")).otherwise("model"),
-        status=pl.when(pl.col("unique_id").is_in(failed)).then(pl.lit("fallback")).otherwise("status"),
+        model=pl.when(pl.col("unique_id").is_in(failed))
+        .then(pl.lit("fallback"))
+        .otherwise("model"),
+        status=pl.when(pl.col("unique_id").is_in(failed))
+        .then(pl.lit("fallback"))
+        .otherwise("status"),
     )
     rows = add_quantiles(rows, models, list(settings.forecast.quantiles))
     return Forecast(rows, models, len(failed))
@@ -110,23 +140,36 @@ def _run_group(
         for _, one in df.group_by("unique_id"):
             try:
                 outs.append(engine.forecast(one, [model], h))
-            except Exception:  # noqa: S112 - the series is counted as a fallback below
+            except Exception:
                 continue
-        out = pl.concat(outs) if outs else pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, name: pl.Float64})
-    out = out.select("unique_id", "ds", pl.lit(name).alias("model"), mean=pl.col(name).cast(pl.Float64))
+        out = (
+            pl.concat(outs)
+            if outs
+            else pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, name: pl.Float64})
+        )
+    out = out.select(
+        "unique_id", "ds", pl.lit(name).alias("model"), mean=pl.col(name).cast(pl.Float64)
+    )
     bad = set(out.filter(~pl.col("mean").is_finite())["unique_id"])
     bad |= set(df["unique_id"].unique()) - set(out["unique_id"].unique())
     return out.filter(~pl.col("unique_id").is_in(list(bad))), sorted(bad)
 
 
 def _flat_rates(
-    flat: pl.DataFrame, rate: pl.DataFrame, categories: pl.DataFrame, planned: pl.DataFrame, prior: float
+    flat: pl.DataFrame,
+    rate: pl.DataFrame,
+    categories: pl.DataFrame,
+    planned: pl.DataFrame,
+    prior: float,
 ) -> pl.DataFrame:
-    """A constant rate per series: zero for `Zero`, the recent mean for `fallback`, and for `NewRate`
-    the credibility blend (n * own + prior * category) / (n + prior) (Bühlmann 1967), where the
-    category's rate is the mean recent rate of its established series (not new, not inactive).
+    """A constant rate per series: zero for `Zero`, the recent mean for `fallback`, and for
+    `NewRate` the credibility blend (n * own + prior * category) / (n + prior) (Bühlmann 1967),
+    where the category's rate is the mean recent rate of its established series (not new, not
+    inactive).
     """
-    established = planned.filter(~pl.col("demand_class").is_in(["new", "inactive"])).select("unique_id")
+    established = planned.filter(~pl.col("demand_class").is_in(["new", "inactive"])).select(
+        "unique_id"
+    )
     cat_rate = (
         rate.join(established, on="unique_id")
         .join(categories, on="unique_id")
@@ -135,16 +178,32 @@ def _flat_rates(
     )
     f = flat.join(rate, on="unique_id", how="left").join(categories, on="unique_id", how="left")
     f = f.join(cat_rate, on="category", how="left").with_columns(pl.col("rate", "n").fill_null(0))
-    blend = pl.when(pl.col("cat_rate").is_not_null()).then(
-        (pl.col("n") * pl.col("rate") + prior * pl.col("cat_rate")) / (pl.col("n") + prior)
-    ).otherwise("rate")
+    blend = (
+        pl.when(pl.col("cat_rate").is_not_null())
+        .then((pl.col("n") * pl.col("rate") + prior * pl.col("cat_rate")) / (pl.col("n") + prior))
+        .otherwise("rate")
+    )
     return f.select(
         "unique_id",
         "model",
-        mean=pl.when(pl.col("model") == "Zero").then(0.0).when(pl.col("model") == "NewRate").then(blend).otherwise("rate"),
+        mean=pl.when(pl.col("model") == "Zero")
+        .then(0.0)
+        .when(pl.col("model") == "NewRate")
+        .then(blend)
+        .otherwise("rate"),
     )
 
 
-def _next(day: object, freq: str, n: int = 1) -> object:
-    step = {"D": f"{n}d", "W": f"{n}w", "M": f"{n}mo"}[freq]
-    return pl.select(pl.lit(day).dt.offset_by(step)).item()
+def _future(fit: pl.DataFrame, freq: str, h: int) -> pl.Series:
+    """The `h` periods after the last one of `fit` (all series end on the same period)."""
+    step = PERIOD[freq]
+    last = fit.select(pl.col("ds").max())
+    return (
+        last.select(
+            ds=pl.date_ranges(
+                pl.col("ds").dt.offset_by(step), pl.col("ds").dt.offset_by(f"{h}{step[1:]}"), step
+            )
+        )
+        .explode("ds")["ds"]
+        .drop_nulls()
+    )

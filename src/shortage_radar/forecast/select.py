@@ -24,7 +24,9 @@ _ROLL_FORWARD = {"AutoETS", "AutoTheta"}
 class Selection:
     """What selection decided and how well each choice did out of sample."""
 
-    models: pl.DataFrame  # unique_id, demand_class, model, spec, status, cv_rmsse, cv_spl, dispersion
+    models: (
+        pl.DataFrame
+    )  # unique_id, demand_class, model, spec, status, cv_rmsse, cv_spl, dispersion
     accuracy: pl.DataFrame  # per series, per class and overall scores of the chosen models
     cv: pl.DataFrame  # unique_id, demand_class, cutoff, ds, y, model, yhat for every candidate
     failed: int  # (series, model) candidates that could not be fitted
@@ -33,7 +35,12 @@ class Selection:
 def portfolio_of(settings: Settings) -> dict[str, tuple[str, ...]]:
     """Candidate models per demand class (new and inactive series have no candidates)."""
     p = settings.forecast.portfolio
-    return {"smooth": p.smooth, "erratic": p.erratic, "intermittent": p.intermittent, "lumpy": p.lumpy}
+    return {
+        "smooth": p.smooth,
+        "erratic": p.erratic,
+        "intermittent": p.intermittent,
+        "lumpy": p.lumpy,
+    }
 
 
 def select(
@@ -53,11 +60,15 @@ def select(
     need = test + max(2 * SEASON[settings.freq], h)
     portfolio = portfolio_of(settings)
     lengths = fit.group_by("unique_id").agg(n=pl.len())
-    cand = classes.join(lengths, on="unique_id").filter(pl.col("demand_class").is_in(list(portfolio)))
+    cand = classes.join(lengths, on="unique_id").filter(
+        pl.col("demand_class").is_in(list(portfolio))
+    )
     eligible = cand.filter(pl.col("n") >= need)
     cv_parts, failed = [], 0
     for name in dict.fromkeys(m for ms in portfolio.values() for m in ms):
-        ids = eligible.filter(pl.col("demand_class").is_in([c for c, ms in portfolio.items() if name in ms]))
+        ids = eligible.filter(
+            pl.col("demand_class").is_in([c for c, ms in portfolio.items() if name in ms])
+        )
         if ids.is_empty():
             continue
         df = fit.join(ids.select("unique_id"), on="unique_id")
@@ -68,7 +79,9 @@ def select(
             log.warning("%s could not be cross-validated on %d series: %s", name, ids.height, e)
             failed += ids.height
             continue
-        part = out.select("unique_id", "cutoff", "ds", "y", pl.lit(name).alias("model"), yhat=pl.col(name))
+        part = out.select(
+            "unique_id", "cutoff", "ds", "y", pl.lit(name).alias("model"), yhat=pl.col(name)
+        )
         bad = part.filter(~pl.col("yhat").is_finite())["unique_id"].unique()
         failed += bad.len()
         cv_parts.append(part.filter(~pl.col("unique_id").is_in(bad.implode())))
@@ -76,29 +89,27 @@ def select(
         pl.concat(cv_parts).with_columns(pl.col("yhat").clip(0.0))
         if cv_parts
         else pl.DataFrame(
-            schema={"unique_id": pl.String, "cutoff": pl.Date, "ds": pl.Date, "y": pl.Float64,
-                    "model": pl.String, "yhat": pl.Float64}
+            schema={
+                "unique_id": pl.String,
+                "cutoff": pl.Date,
+                "ds": pl.Date,
+                "y": pl.Float64,
+                "model": pl.String,
+                "yhat": pl.Float64,
+            }
         )
     ).join(classes.select("unique_id", "demand_class"), on="unique_id")
     first_cutoff = cv.group_by("unique_id").agg(first=pl.col("cutoff").min())
     scale = scales(fit.join(first_cutoff, on="unique_id").filter(pl.col("ds") <= pl.col("first")))
-    order = {m: i for ms in portfolio.values() for i, m in enumerate(reversed(ms))}
-    score = (
-        cv.join(scale, on="unique_id")
-        .group_by("unique_id", "demand_class", "model")
-        .agg(cv_rmsse=(((pl.col("y") - pl.col("yhat")) ** 2).mean() / pl.col("scale_sq").first()).sqrt())
-        .with_columns(rank=pl.col("model").replace_strict(order, default=0))
-        # lowest RMSSE; a tie goes to the model listed first in the class's portfolio
-        .sort("unique_id", "cv_rmsse", "rank", descending=[False, False, True])
-        .unique("unique_id", keep="first")
-        .drop("rank")
-    )
+    score = choose(cv, scale, portfolio, cfg.switch_margin)
     chosen_cv = cv.join(score.select("unique_id", "model"), on=["unique_id", "model"])
     disp = dispersion(chosen_cv, "demand_class")
     defaults = (
         cand.join(score, on="unique_id", how="anti")
         .select("unique_id", "demand_class")
-        .with_columns(model=pl.col("demand_class").replace_strict({c: ms[0] for c, ms in portfolio.items()}))
+        .with_columns(
+            model=pl.col("demand_class").replace_strict({c: ms[0] for c, ms in portfolio.items()})
+        )
     )
     models = pl.concat(
         [
@@ -107,10 +118,58 @@ def select(
         ],
         how="diagonal_relaxed",
     )
-    models = _with_specs(models, fit, settings, engine).join(disp.drop("demand_class"), on="unique_id", how="left")
+    models = _with_specs(models, fit, settings, engine).join(
+        disp.drop("demand_class"), on="unique_id", how="left"
+    )
     models = fill_dispersion(models, disp).with_columns(selected_on=pl.lit(as_of))
     acc = score_chosen(chosen_cv, scale, models, cfg.quantiles)
     return Selection(models, acc, cv, failed)
+
+
+def choose(
+    cv: pl.DataFrame, scale: pl.DataFrame, portfolio: dict[str, tuple[str, ...]], margin: float
+) -> pl.DataFrame:
+    """Per series the model to keep: unique_id, demand_class, model, cv_rmsse.
+
+    The class's best model (lowest mean RMSSE over the class's series) unless another one beats
+    it on the series by more than `margin` (a share of its RMSSE): with a few windows, per-series
+    RMSSE differences are mostly noise, and aggregate selection is hard to beat (Fildes &
+    Petropoulos 2015, "Simple versus complex selection rules", IJF 31). Ties go to the model
+    listed first in the class's portfolio.
+    """
+    order = pl.DataFrame(
+        [(c, m, i) for c, ms in portfolio.items() for i, m in enumerate(ms)],
+        schema={"demand_class": pl.String, "model": pl.String, "rank": pl.Int64},
+        orient="row",
+    )
+    score = (
+        cv.join(scale, on="unique_id")
+        .group_by("unique_id", "demand_class", "model")
+        .agg(
+            cv_rmsse=(
+                ((pl.col("y") - pl.col("yhat")) ** 2).mean() / pl.col("scale_sq").first()
+            ).sqrt()
+        )
+        .join(order, on=["demand_class", "model"])
+    )
+    best = (
+        score.group_by("demand_class", "model", "rank")
+        .agg(pl.col("cv_rmsse").mean())
+        .sort("demand_class", "cv_rmsse", "rank")
+        .unique("demand_class", keep="first")
+        .select("demand_class", class_model="model")
+    )
+    score = score.join(best, on="demand_class").with_columns(
+        is_class=pl.col("model") == pl.col("class_model"),
+    )
+    bar = score.filter("is_class").select("unique_id", bar=pl.col("cv_rmsse") * (1 - margin))
+    return (
+        score.join(bar, on="unique_id", how="left")
+        .filter(pl.col("is_class") | pl.col("bar").is_null() | (pl.col("cv_rmsse") < pl.col("bar")))
+        .sort("unique_id", "cv_rmsse", "rank")
+        .unique("unique_id", keep="first")
+        .select("unique_id", "demand_class", "model", "cv_rmsse")
+    )
 
 
 def fill_dispersion(models: pl.DataFrame, disp: pl.DataFrame) -> pl.DataFrame:
@@ -118,24 +177,36 @@ def fill_dispersion(models: pl.DataFrame, disp: pl.DataFrame) -> pl.DataFrame:
     cols = ["overdispersion", "shock_var", "level_var"]
     by_class = disp.group_by("demand_class").agg(pl.col(c).median().alias(f"_{c}") for c in cols)
     overall = {c: (disp[c].median() if disp.height else 0.0) for c in cols}
+    missing = [pl.lit(None, pl.Float64).alias(c) for c in cols if c not in models.columns]
     return (
-        models.join(by_class, on="demand_class", how="left")
+        models.with_columns(missing)
+        .join(by_class, on="demand_class", how="left")
         .with_columns(pl.coalesce(c, f"_{c}", pl.lit(overall[c] or 0.0)).alias(c) for c in cols)
         .drop(f"_{c}" for c in cols)
     )
 
 
-def _with_specs(models: pl.DataFrame, fit: pl.DataFrame, settings: Settings, engine: Engine) -> pl.DataFrame:
+def _with_specs(
+    models: pl.DataFrame, fit: pl.DataFrame, settings: Settings, engine: Engine
+) -> pl.DataFrame:
     """Fit each automatic model once on its chosen series to pin the form it picks (spec)."""
     specs = []
     for name in _ROLL_FORWARD:
         ids = models.filter(pl.col("model") == name)["unique_id"]
         if ids.is_empty():
             continue
-        uids, fitted = engine.fit(fit.filter(pl.col("unique_id").is_in(ids.implode())),
-                                  [make_model(name, "", settings.freq, settings.forecast)])
-        specs.append(pl.DataFrame({"unique_id": uids, "spec": [chosen_spec(name, f) for f in fitted[:, 0]]}))
-    spec = pl.concat(specs) if specs else pl.DataFrame(schema={"unique_id": pl.String, "spec": pl.String})
+        uids, fitted = engine.fit(
+            fit.filter(pl.col("unique_id").is_in(ids.implode())),
+            [make_model(name, "", settings.freq, settings.forecast)],
+        )
+        specs.append(
+            pl.DataFrame({"unique_id": uids, "spec": [chosen_spec(name, f) for f in fitted[:, 0]]})
+        )
+    spec = (
+        pl.concat(specs)
+        if specs
+        else pl.DataFrame(schema={"unique_id": pl.String, "spec": pl.String})
+    )
     return models.join(spec, on="unique_id", how="left").with_columns(pl.col("spec").fill_null(""))
 
 
@@ -147,7 +218,9 @@ def score_chosen(
     Out: level (`series`/`class`/`all`), unique_id, demand_class, model, rmsse, bias, spl,
     coverage_NN, n (periods scored), series.
     """
-    with_q = add_quantiles(chosen_cv.rename({"yhat": "mean"}), models, list(probs)).rename({"mean": "yhat"})
+    with_q = add_quantiles(chosen_cv.rename({"yhat": "mean"}), models, list(probs)).rename(
+        {"mean": "yhat"}
+    )
     per = accuracy(with_q, scale, list(probs), ["unique_id", "demand_class", "model"])
     by_class = summarise(per, ["demand_class"])
     overall = summarise(per.with_columns(demand_class=pl.lit(None, pl.String)), ["demand_class"])

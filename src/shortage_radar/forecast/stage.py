@@ -1,4 +1,4 @@
-"""The forecast stage: core.demand -> core.forecasts, core.forecast_models, core.forecast_accuracy."""
+"""The forecast stage: core.demand -> core.forecasts, forecast_models and forecast_accuracy."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def build_forecasts(
     replaced in one transaction; core.forecast_accuracy only when selection ran.
     """
     cfg = settings.forecast
-    demand = con.sql("SELECT unique_id, ds, y, censored FROM core.demand ORDER BY unique_id, ds").pl()
+    demand = con.sql(
+        "SELECT unique_id, ds, y, censored FROM core.demand ORDER BY unique_id, ds"
+    ).pl()
     classes = con.sql("SELECT unique_id, sku, location, demand_class FROM core.demand_classes").pl()
     categories = con.sql(
         "SELECT c.unique_id, i.category FROM core.demand_classes c JOIN staging.items i USING (sku)"
@@ -59,14 +61,19 @@ def build_forecasts(
         if reselect:
             chosen = select(fit, classes, settings, engine, as_of)
             stored, accuracy = chosen.models, chosen.accuracy
-            log.info("selected models for %d series (%d candidates failed)", stored.height, chosen.failed)
+            log.info(
+                "selected models for %d series (%d candidates failed)", stored.height, chosen.failed
+            )
         result = forecast(fit, plan(stored, classes, settings), categories, settings, engine)
     keys = classes.select("unique_id", "sku", "location")
     rows = keys.join(result.rows, on="unique_id")
     models = keys.join(result.models, on="unique_id")
     selected_on = stored["selected_on"].max() if stored is not None and stored.height else as_of
-    models = models.with_columns(pl.col("selected_on").fill_null(selected_on)) if "selected_on" in models.columns \
+    models = (
+        models.with_columns(pl.col("selected_on").fill_null(selected_on))
+        if "selected_on" in models.columns
         else models.with_columns(selected_on=pl.lit(selected_on))
+    )
     tables = {"forecasts": rows, "forecast_models": models}
     if accuracy is not None:
         tables["forecast_accuracy"] = accuracy.join(keys, on="unique_id", how="left").with_columns(
@@ -95,7 +102,8 @@ def _stored(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     )
     if not exists:
         return None
-    return con.sql(
+    stored: pl.DataFrame = con.sql(
         "SELECT unique_id, demand_class, model, spec, status, cv_rmsse, overdispersion, shock_var, "
         "level_var, selected_on FROM core.forecast_models WHERE status IN ('selected', 'default')"
     ).pl()
+    return stored

@@ -31,7 +31,9 @@ def dispersion(errors: pl.DataFrame, group: str) -> pl.DataFrame:
     c (weight: the group's median of sum(yhat^2)); level_var is pooled per group.
     """
     err = errors.with_columns(
-        e2=(pl.col("y") - pl.col("yhat")) ** 2, f2=pl.col("yhat") ** 2, e=pl.col("y") - pl.col("yhat")
+        e2=(pl.col("y") - pl.col("yhat")) ** 2,
+        f2=pl.col("yhat") ** 2,
+        e=pl.col("y") - pl.col("yhat"),
     )
     per = err.group_by("unique_id", group).agg(
         a=(pl.col("e2") - pl.col("yhat")).sum(), c2=pl.col("f2").sum()
@@ -130,4 +132,4 @@ def horizon_sum_quantiles(paths: np.ndarray, k: np.ndarray, probs: list[float]) 
     idx = np.clip(np.asarray(k, dtype=int) - 1, 0, paths.shape[2] - 1)
     sums = cum[np.arange(paths.shape[0]), :, idx]
     sums = np.where(np.asarray(k)[:, None] <= 0, 0.0, sums)
-    return np.quantile(sums, probs, axis=1, method="inverted_cdf").T
+    return np.asarray(np.quantile(sums, probs, axis=1, method="inverted_cdf")).T

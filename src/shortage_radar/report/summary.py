@@ -19,6 +19,7 @@ class RunSummary:
     warehouse_dir: Path
     totals: list[dict[str, Any]] = field(default_factory=list)  # per feed, see feed_totals
     published: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)  # one line per stage after ingest
 
 
 def format_summary(s: RunSummary) -> str:
@@ -47,6 +48,7 @@ def format_summary(s: RunSummary) -> str:
         "",
         table,
         "",
+        *s.stages,
         f"published: {', '.join(s.published)}",
         f"query them read-only, also during a run: duckdb.connect('{adb}', read_only=True)",
     ]

@@ -26,8 +26,9 @@ ANALYTICS = "analytics.duckdb"
 def published_tables(run_id: int, as_of: date) -> dict[str, str]:
     """What a good run publishes: table name -> query on the warehouse.
 
-    The run log, quarantine and ledger with their whole history; the staged feeds and the
-    demand classes as of this run, stamped with its run_id and as_of.
+    The run log, quarantine and ledger with their whole history; the staged feeds, demand
+    classes, forecasts, the models behind them and their accuracy as of this run, stamped with
+    its run_id and as_of.
     """
     stamp = f"SELECT {int(run_id)}::BIGINT AS run_id, DATE '{as_of.isoformat()}' AS as_of, *"
     tables = {
@@ -38,6 +39,11 @@ def published_tables(run_id: int, as_of: date) -> dict[str, str]:
     for name in FEEDS:
         tables[name] = f"{stamp} EXCLUDE (row_number) FROM staging.{name}"
     tables["demand_classes"] = f"{stamp} FROM core.demand_classes ORDER BY unique_id"
+    tables["forecasts"] = f"{stamp} FROM core.forecasts ORDER BY sku, location, ds"
+    tables["forecast_models"] = f"{stamp} FROM core.forecast_models ORDER BY sku, location"
+    tables["forecast_accuracy"] = (
+        f"{stamp} FROM core.forecast_accuracy ORDER BY level, demand_class, sku, location"
+    )
     return tables
 
 
