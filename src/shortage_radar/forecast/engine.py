@@ -33,6 +33,7 @@ class Engine:
         self, df: pl.DataFrame, models: list[Any], h: int, n_windows: int, refit: bool
     ) -> pl.DataFrame:
         """unique_id, ds, cutoff, y, and one column per model alias."""
+
         def call(sf: StatsForecast, d: Any) -> Any:
             return sf.cross_validation(h=h, df=d, n_windows=n_windows, step_size=h, refit=refit)
 
@@ -56,7 +57,8 @@ class Engine:
         # The fugue backend takes pandas-based Dask frames with pandas frequency aliases.
         pdf = df.with_columns(pl.col("ds").cast(pl.Datetime("ns"))).to_pandas()
         workers = max(1, len(self.client.scheduler_info()["workers"]))
-        ddf = dd.from_pandas(  # type: ignore[no-untyped-call]pdf, npartitions=min(workers * 2, max(1, df["unique_id"].n_unique())))
+        parts = min(workers * 2, max(1, df["unique_id"].n_unique()))
+        ddf = dd.from_pandas(pdf, npartitions=parts)  # type: ignore[no-untyped-call]
         sf = StatsForecast(models=models, freq={"D": "D", "W": "W-MON", "M": "MS"}[self.freq])
         out = call(sf, ddf).compute()
         result = pl.from_pandas(out.reset_index(drop="unique_id" in out.columns))
