@@ -1,0 +1,88 @@
+"""Forecasting on a Dask cluster gives what the local engine gives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+from dask.distributed import Client, LocalCluster
+from polars.testing import assert_frame_equal
+
+from shortage_radar.forecast.engine import Engine, engine_for
+from shortage_radar.forecast.portfolio import make_model
+from shortage_radar.forecast.predict import forecast, plan
+from shortage_radar.forecast.select import select
+from shortage_radar.settings import load_settings
+
+NAMES = ["CrostonSBA", "TSB", "IMAPA", "SeasonalNaive", "WindowAverage", "AutoETS"]
+START = date(2026, 1, 1)
+
+
+def _series(n: int = 6, days: int = 150) -> pl.DataFrame:
+    """n daily Poisson series, rates 0.3 .. 6 (intermittent to smooth)."""
+    rng = np.random.default_rng(3)
+    ds = [START + timedelta(days=d) for d in range(days)]
+    return pl.DataFrame(
+        {
+            "unique_id": np.repeat([f"s{i}" for i in range(n)], days),
+            "ds": ds * n,
+            "y": rng.poisson(np.repeat(np.linspace(0.3, 6, n), days)).astype(float),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def dask_engine() -> Iterator[Engine]:
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
+    with cluster, Client(cluster) as client:
+        yield Engine("D", client=client)
+
+
+def test_dask_forecast_equals_local(dask_engine: Engine) -> None:
+    cfg = load_settings().forecast
+    models = [make_model(n, "", "D", cfg) for n in NAMES]
+    df = _series()
+    local = Engine("D").forecast(df, models, 14)
+    # the Dask backend computes in Float32: equal within float tolerance
+    assert_frame_equal(dask_engine.forecast(df, models, 14), local, rel_tol=1e-5, abs_tol=1e-5)
+
+
+def test_dask_cross_validation_equals_local(dask_engine: Engine) -> None:
+    cfg = load_settings().forecast
+    models = [make_model(n, "", "D", cfg) for n in NAMES[:5]]
+    df = _series()
+    local = Engine("D").cross_validation(df, models, 14, 3, True)
+    remote = dask_engine.cross_validation(df, models, 14, 3, True)
+    assert_frame_equal(remote, local, rel_tol=1e-5, abs_tol=1e-5)
+
+
+def test_selection_and_forecast_on_dask_equal_local(dask_engine: Engine) -> None:
+    settings = load_settings(horizon=14)
+    df = _series()
+    classes = pl.DataFrame(
+        {
+            "unique_id": [f"s{i}" for i in range(6)],
+            "demand_class": ["intermittent"] * 3 + ["smooth"] * 3,
+        }
+    )
+    cats = pl.DataFrame(schema={"unique_id": pl.String, "category": pl.String})
+    runs = []
+    for engine in (Engine("D"), dask_engine):
+        chosen = select(df, classes, settings, engine, date(2026, 6, 1))
+        runs.append(forecast(df, plan(chosen.models, classes, settings), cats, settings, engine))
+    local, remote = runs
+    assert_frame_equal(remote.models, local.models, rel_tol=1e-4, abs_tol=1e-6)
+    assert_frame_equal(remote.rows, local.rows, rel_tol=1e-4, abs_tol=1e-5)
+
+
+def test_engine_dask_without_address_starts_a_local_cluster() -> None:
+    cfg = load_settings().forecast
+    with engine_for(load_settings(engine="dask")) as engine:
+        assert engine.client is not None
+        out = engine.forecast(_series(2, 30), [make_model("WindowAverage", "", "D", cfg)], 3)
+    assert out.height == 6
