@@ -33,8 +33,9 @@ lint: setup
 	$(BIN)/ruff check src flows tests scripts bench
 	$(BIN)/mypy
 
-bench: setup  ## ingest benchmarks; writes BENCHMARKS.md
+bench: setup  ## ingest and forecast benchmarks; writes BENCHMARKS.md
 	$(BIN)/python bench/ingest_bench.py
+	cd bench && ../$(BIN)/python forecast_bench.py
 
 sample: setup  ## rebuild the bundled sample feeds
 	$(BIN)/python -m shortage_radar.sample_data data/sample

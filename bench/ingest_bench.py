@@ -251,8 +251,10 @@ def measure(folder: Path, rows: int, fmt: str, repeats: int) -> Result:
 def _check_counts(ours: list[Result], bare: list[Result], rows: int, sales: Path) -> None:
     """A fast load that lost rows is no result: every run must account for every row."""
     for o in ours:
-        if o["status"] != "loaded" or o["rows_read"] != rows or (
-            o["rows_loaded"] + o["rows_quarantined"] != rows
+        if (
+            o["status"] != "loaded"
+            or o["rows_read"] != rows
+            or (o["rows_loaded"] + o["rows_quarantined"] != rows)
         ):
             raise SystemExit(f"our load of {sales} did not account for all {rows:,} rows: {o}")
     for b in bare:
@@ -336,14 +338,14 @@ def write_report(out: Path, run: Result, results: list[Result]) -> None:
     out.write_text(head + body + tail)
 
 
-def _split(text: str) -> tuple[str, str, str]:
-    """(before, the Ingest section, after): sections of other benchmarks stay as they are."""
-    start = re.search(rf"^{re.escape(SECTION)}[ \t]*$", text, flags=re.M)
+def _split(text: str, section: str = SECTION) -> tuple[str, str, str]:
+    """(before, the section, after): sections of other benchmarks stay as they are."""
+    start = re.search(rf"^{re.escape(section)}[ \t]*$", text, flags=re.M)
     if start is None:
         return text.rstrip("\n") + "\n\n", "", ""
-    end = re.search(r"^## ", text[start.end():], flags=re.M)
+    end = re.search(r"^## ", text[start.end() :], flags=re.M)
     stop = start.end() + end.start() if end else len(text)
-    return text[: start.start()], text[start.start():stop], text[stop:]
+    return text[: start.start()], text[start.start() : stop], text[stop:]
 
 
 def _stored(section: str) -> Result:

@@ -39,15 +39,18 @@ def dispersion(errors: pl.DataFrame, group: str) -> pl.DataFrame:
         a=(pl.col("e2") - pl.col("yhat")).sum(), c2=pl.col("f2").sum()
     )
     pooled = per.group_by(group).agg(
-        c_group=(pl.col("a").sum() / pl.col("c2").sum()).clip(0.0).fill_nan(0.0),
+        c_group=pl.when(pl.col("c2").sum() > 0)
+        .then(pl.col("a").sum() / pl.col("c2").sum())
+        .otherwise(0.0)
+        .clip(0.0),
         weight=pl.col("c2").median(),
     )
+    # a series forecast 0 throughout (and a class of them) has no squares to scale by
+    denominator = pl.col("c2") + pl.col("weight")
     per = per.join(pooled, on=group).with_columns(
-        overdispersion=(
-            (pl.col("a") + pl.col("c_group") * pl.col("weight")) / (pl.col("c2") + pl.col("weight"))
-        )
-        .fill_nan(None)
-        .fill_null(pl.col("c_group"))
+        overdispersion=pl.when(denominator > 0)
+        .then((pl.col("a") + pl.col("c_group") * pl.col("weight")) / denominator)
+        .otherwise(pl.col("c_group"))
         .clip(0.0)
     )
     windows = (
