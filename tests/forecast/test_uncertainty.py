@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 
 from shortage_radar.forecast.uncertainty import (
+    demand_paths,
     dispersion,
     horizon_sum_quantiles,
     quantiles,
@@ -434,3 +435,20 @@ def test_a_series_forecast_zero_throughout_gets_a_finite_dispersion() -> None:
     assert np.isfinite(got["overdispersion"].to_numpy()).all()
     assert np.isfinite(got["shock_var"].to_numpy()).all()
     assert got["overdispersion"][0] == pytest.approx(1.5)
+
+
+def test_demand_paths_from_the_forecast_tables() -> None:
+    # two series: "a" at 2 a day with no extra variance (Poisson), "b" at 0 (never demands)
+    forecasts = pl.DataFrame(
+        {"unique_id": ["b", "a", "a", "b"], "ds": [1, 2, 1, 2], "mean": [0.0, 2.0, 2.0, 0.0]}
+    )
+    params = pl.DataFrame(
+        {"unique_id": ["a", "b"], "shock_var": [0.0, 0.0], "level_var": [0.0, 0.0]}
+    )
+    ids, paths = demand_paths(forecasts, params, 4000, seed=1)
+    assert ids == ["a", "b"] and paths.shape == (2, 4000, 2)
+    assert (paths[1] == 0).all()
+    # the 2-day sum of Poisson(2) days is Poisson(4): mean 4, standard error 2/sqrt(4000) = 0.03
+    assert paths[0].sum(axis=1).mean() == pytest.approx(4.0, abs=0.13)
+    again = demand_paths(forecasts, params, 4000, seed=1)[1]
+    assert (again == paths).all()

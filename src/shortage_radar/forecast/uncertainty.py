@@ -136,3 +136,23 @@ def horizon_sum_quantiles(paths: np.ndarray, k: np.ndarray, probs: list[float]) 
     sums = cum[np.arange(paths.shape[0]), :, idx]
     sums = np.where(np.asarray(k)[:, None] <= 0, 0.0, sums)
     return np.asarray(np.quantile(sums, probs, axis=1, method="inverted_cdf")).T
+
+
+def demand_paths(
+    forecasts: pl.DataFrame, params: pl.DataFrame, n_paths: int, seed: int = 0
+) -> tuple[list[str], np.ndarray]:
+    """Sample paths of every series' demand from the forecast tables, for lead-time demand.
+
+    In: `forecasts` (unique_id, ds, mean; every series the same periods, as core.forecasts)
+    and `params` (unique_id, shock_var, level_var, as core.forecast_models). Out: the series
+    ids in row order and paths of shape (series, n_paths, periods), periods in ds order.
+    Seeded: the same inputs give the same paths.
+    """
+    wide = forecasts.sort("unique_id", "ds").group_by("unique_id", maintain_order=True).agg("mean")
+    p = wide.join(params, on="unique_id", how="left").with_columns(
+        pl.col("shock_var", "level_var").fill_null(0.0)
+    )
+    mean = np.array(p["mean"].to_list(), dtype=float).reshape(p.height, -1)
+    rng = np.random.default_rng(seed)
+    paths = sample_paths(mean, p["shock_var"].to_numpy(), p["level_var"].to_numpy(), n_paths, rng)
+    return p["unique_id"].to_list(), paths
