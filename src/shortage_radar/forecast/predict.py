@@ -35,40 +35,35 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
         "new": "NewRate",
         "inactive": "Zero",
     }
-    today = classes.select("unique_id", "demand_class")
+    if stored is None:
+        stored = pl.DataFrame(schema=_STORED)
     keep = pl.col("demand_class").is_in(["new", "inactive"]).not_()
-    if stored is not None and stored.height:
-        today = today.join(stored.drop("demand_class"), on="unique_id", how="left")
-    else:
-        today = today.with_columns(
-            model=pl.lit(None, pl.String),
-            spec=pl.lit(None, pl.String),
-            status=pl.lit(None, pl.String),
+    planned = (
+        classes.select("unique_id", "demand_class")
+        .join(stored.drop("demand_class"), on="unique_id", how="left")
+        .with_columns(
+            model=pl.when(keep & pl.col("model").is_not_null())
+            .then("model")
+            .otherwise(pl.col("demand_class").replace_strict(first)),
+            spec=pl.when(keep).then(pl.col("spec")).fill_null(""),
+            status=pl.when(keep & pl.col("status").is_not_null())
+            .then("status")
+            .otherwise(pl.when(keep).then(pl.lit("default")).otherwise("demand_class")),
         )
-    planned = today.with_columns(
-        model=pl.when(keep & pl.col("model").is_not_null())
-        .then("model")
-        .otherwise(pl.col("demand_class").replace_strict(first)),
-        spec=pl.when(keep).then(pl.col("spec")).fill_null(""),
-        status=pl.when(keep & pl.col("status").is_not_null())
-        .then("status")
-        .otherwise(pl.when(keep).then(pl.lit("default")).otherwise("demand_class")),
     )
-    empty = pl.DataFrame(
-        schema={
-            "unique_id": pl.String,
-            "demand_class": pl.String,
-            "overdispersion": pl.Float64,
-            "shock_var": pl.Float64,
-            "level_var": pl.Float64,
-        }
-    )
-    known = (
-        stored.filter(pl.col("status") == "selected")
-        if stored is not None and stored.height
-        else empty
-    )
-    return fill_dispersion(planned, known.select(empty.columns))
+    return fill_dispersion(planned, stored.filter(pl.col("status") == "selected"))
+
+
+_STORED = {
+    "unique_id": pl.String,
+    "demand_class": pl.String,
+    "model": pl.String,
+    "spec": pl.String,
+    "status": pl.String,
+    "overdispersion": pl.Float64,
+    "shock_var": pl.Float64,
+    "level_var": pl.Float64,
+}
 
 
 def forecast(
