@@ -12,9 +12,9 @@ from shortage_radar.demand.classify import classify
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import Engine
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
-from shortage_radar.forecast.portfolio import make_model, periods
+from shortage_radar.forecast.portfolio import periods
 from shortage_radar.forecast.predict import forecast, plan
-from shortage_radar.forecast.select import add_quantiles, select
+from shortage_radar.forecast.select import select
 from shortage_radar.settings import Settings
 
 PROBS = [0.5, 0.8, 0.95]
@@ -47,6 +47,7 @@ def evaluate(
         h = truth["ds"].n_unique()
         s = settings.model_copy(update={"horizon": h})
         classes = classify(seen, items, s.classify, as_of=origin)
+        categories = classes.join(items, on="sku").select("unique_id", "category")
         fit = fit_frame(
             seen,
             history=periods(s.forecast, "history", freq),
@@ -63,28 +64,19 @@ def evaluate(
         scored += scale.height
         t = time.perf_counter()
         chosen = select(fit, classes, s, engine, origin)
-        ours = forecast(
-            fit,
-            plan(chosen.models, classes, s),
-            pl.DataFrame(schema={"unique_id": pl.String, "category": pl.String}),
-            s,
-            engine,
-        )
+        ours = forecast(fit, plan(chosen.models, classes, s), categories, s, engine)
         seconds["ours"] = seconds.get("ours", 0.0) + time.perf_counter() - t
         per.setdefault("ours (per-series selection)", []).append(
             _score(ours.rows, truth, scale).join(
                 ours.models.select("unique_id", "demand_class", "model"), on="unique_id"
             )
         )
-        params = ours.models.select("unique_id", "overdispersion")
-        for name in singles:
+        for name in singles:  # each model on every series, failures handled as in a run
             t = time.perf_counter()
-            out = engine.forecast(fit, [make_model(name, "", freq, s.forecast)], h)
+            single = ours.models.with_columns(model=pl.lit(name), spec=pl.lit(""))
+            out = forecast(fit, single, categories, s, engine)
             seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - t
-            rows = out.select("unique_id", "ds", mean=pl.col(name).fill_nan(0.0).clip(0.0))
-            per.setdefault(name, []).append(
-                _score(add_quantiles(rows, params, PROBS), truth, scale)
-            )
+            per.setdefault(name, []).append(_score(out.rows, truth, scale))
         per.setdefault("plain: last year's empirical quantiles, flat", []).append(
             _score(_plain(fit, truth, YEAR[freq]), truth, scale)
         )
