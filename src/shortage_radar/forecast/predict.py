@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -127,27 +128,36 @@ def _run_group(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Forecasts of one model group and the series it failed on."""
     model = make_model(name, spec, settings.freq, settings.forecast)
-    try:
-        out = engine.forecast(df, [model], h)
-    except Exception as e:
-        log.warning("%s %s failed on a group of series (%s); retrying one by one", name, spec, e)
-        outs = []
-        for _, one in df.group_by("unique_id"):
-            try:
-                outs.append(engine.forecast(one, [model], h))
-            except Exception:
-                continue
-        out = (
-            pl.concat(outs)
-            if outs
-            else pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, name: pl.Float64})
-        )
+    parts = _halving(engine, df, model, h)
+    out = (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, name: pl.Float64})
+    )
     out = out.select(
         "unique_id", "ds", pl.lit(name).alias("model"), mean=pl.col(name).cast(pl.Float64)
     )
     bad = set(out.filter(~pl.col("mean").is_finite())["unique_id"])
     bad |= set(df["unique_id"].unique()) - set(out["unique_id"].unique())
     return out.filter(~pl.col("unique_id").is_in(list(bad))), sorted(bad)
+
+
+def _halving(engine: Engine, df: pl.DataFrame, model: Any, h: int) -> list[pl.DataFrame]:
+    """Forecasts of `df`'s series, leaving out those the model fails on: a failing group is
+    split in halves until the failing series stand alone (a few calls per failure, not one
+    call per series)."""
+    try:
+        return [engine.forecast(df, [model], h)]
+    except Exception as e:
+        ids = df["unique_id"].unique(maintain_order=True)
+        if ids.len() == 1:
+            log.warning("%s failed on %s: %s", model.alias, ids[0], e)
+            return []
+        half = ids[: ids.len() // 2].implode()
+        return [
+            *_halving(engine, df.filter(pl.col("unique_id").is_in(half)), model, h),
+            *_halving(engine, df.filter(~pl.col("unique_id").is_in(half)), model, h),
+        ]
 
 
 def _flat_rates(
