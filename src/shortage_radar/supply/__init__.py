@@ -1,0 +1,1 @@
+"""Supply: supplier lead times learned from history, inbound purchase orders."""
