@@ -1,0 +1,57 @@
+"""Stock projection on hand-worked cases."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shortage_radar.supply.projection import project
+
+
+def _one(
+    on_hand: float,
+    demand: list[float],
+    arrivals: list[float],
+    booked: list[float] | None = None,
+    past_due: float = 0.0,
+):
+    h = len(demand)
+    return project(
+        np.array([on_hand]),
+        np.array([[demand]], dtype=float),
+        np.array([booked or [0.0] * h]),
+        np.array([past_due]),
+        np.array([[arrivals]], dtype=float),
+    )
+
+
+def test_constant_demand_with_a_po_on_day_five_runs_out_on_day_fifteen() -> None:
+    # 10 a day from 100 on hand, 50 arriving on day 5 (index 4): 150 last exactly 15 days
+    arrivals = [0.0] * 20
+    arrivals[4] = 50.0
+    p = _one(100, [10.0] * 20, arrivals)
+    assert p.first_stockout()[0, 0] == 14  # day 15 is index 14
+    assert p.net[0, 0, 3] == 60 and p.net[0, 0, 4] == 100
+    assert p.stockout_probability()[0].tolist() == [0.0] * 14 + [1.0] * 6
+
+
+def test_a_past_due_customer_order_takes_stock_first() -> None:
+    p = _one(30, [0.0] * 3, [0.0] * 3, past_due=30)
+    assert p.net[0, 0].tolist() == [0.0, 0.0, 0.0]
+    assert p.first_stockout()[0, 0] == 0
+
+
+def test_booked_orders_consume_the_forecast() -> None:
+    # forecast 5 a day; an order of 8 on day 2 replaces that day's 5, not adds to it
+    p = _one(100, [5.0] * 3, [0.0] * 3, booked=[0.0, 8.0, 0.0])
+    assert p.net[0, 0].tolist() == [95.0, 87.0, 82.0]
+
+
+def test_risk_before_replenishment() -> None:
+    # two paths: one runs out on day index 2, the other never; replenishment arrives on the
+    # morning of day index 5, so what is owed at the end of day index 4 is short
+    demand = np.array([[[4.0] * 6, [1.0] * 6]])
+    p = project(np.array([10.0]), demand, np.zeros((1, 6)), np.zeros(1), np.zeros((1, 2, 6)))
+    prob, short = p.risk_before(np.array([[5, 5]]))
+    assert prob.tolist() == [0.5]
+    # path 1 owes 4 * 5 - 10 = 10 units then, path 2 none: mean 5
+    assert short.tolist() == [5.0]
