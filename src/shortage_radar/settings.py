@@ -94,6 +94,16 @@ class ForecastSettings(_Section):
         return tuple(sorted(set(v)))
 
 
+class SupplySettings(_Section):
+    min_receipts: int = Field(5, ge=1)
+    recent_days: int = Field(180, ge=1)
+    lead_time_growth: float = Field(1.2, gt=1)
+    unknown_delay_days: int = Field(7, ge=0)
+    projection_days: int = Field(90, ge=1)
+    paths: int = Field(1000, ge=10)
+    seed: int = 0
+
+
 class ScheduleSettings(_Section):
     cron: str = "0 6 * * *"
     timezone: str = "UTC"
@@ -140,6 +150,7 @@ class Settings(BaseSettings):
     classify: ClassifySettings = ClassifySettings()
     schedule: ScheduleSettings = ScheduleSettings()
     forecast: ForecastSettings = ForecastSettings()
+    supply: SupplySettings = SupplySettings()
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -75,11 +75,26 @@ def arrival_days(
         .select("line", day=pl.col("until") + pl.col("slip"))
         .sort("line")
     )
-    counts = np.bincount(cand["line"].to_numpy(), minlength=n)
+    return draw(cand["line"].to_numpy(), cand["day"].to_numpy(), n, n_paths, rng, unknown_delay)
+
+
+def draw(
+    row: np.ndarray,
+    values: np.ndarray,
+    n: int,
+    n_paths: int,
+    rng: np.random.Generator,
+    default: int,
+) -> np.ndarray:
+    """n_paths draws with replacement per row from that row's values: shape (n, n_paths).
+
+    `row` (sorted) and `values` list the values of each row 0..n-1 (an empirical
+    distribution, bootstrapped); a row with none gets `default`. One vectorised draw for all.
+    """
+    counts = np.bincount(row, minlength=n)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    days = cand["day"].to_numpy()
     pick = starts[:, None] + np.floor(rng.random((n, n_paths)) * counts[:, None]).astype(np.int64)
-    out = np.full((n, n_paths), unknown_delay, dtype=np.int64)
+    out = np.full((n, n_paths), default, dtype=np.int64)
     has = counts > 0
-    out[has] = days[pick[has]]
+    out[has] = values[pick[has]]
     return out

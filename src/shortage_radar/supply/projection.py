@@ -34,16 +34,20 @@ class Projection:
         """[s, p] first day with nothing left, or the horizon length when it never happens."""
         out = self.net <= 0
         h = self.net.shape[2]
-        return np.where(out.any(axis=2), out.argmax(axis=2), h)
+        first: np.ndarray = np.where(out.any(axis=2), out.argmax(axis=2), h)
+        return first
 
     def risk_before(self, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per series, given per path the day replenishment ordered today would arrive
-        (`days`, [s, p]): the probability of running out before it, and the expected units
-        short on its arrival (demand owed then, 0 when stock lasts)."""
+        (`days`, [s, p]): the probability that some demand goes unserved before it (stock
+        below zero: the complement of the cycle service level), and the expected units short
+        when it arrives (demand owed then, 0 when stock lasts)."""
         h = self.net.shape[2]
+        until = np.clip(days, 0, h)
+        short = self.net < 0
+        first_short = np.where(short.any(axis=2), short.argmax(axis=2), h)
+        prob = (first_short < until).mean(axis=1)
         last = np.clip(days, 1, h) - 1
-        first = self.first_stockout()
-        prob = (first < np.clip(days, 0, h)).mean(axis=1)
         owed = -np.take_along_axis(self.net, last[:, :, None], axis=2)[:, :, 0]
         return prob, np.maximum(owed, 0).mean(axis=1)
 
