@@ -1,0 +1,53 @@
+"""Reorder levels from demand paths, and order quantities with MOQ and packs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from shortage_radar.supply.policy import demand_over, levels, order_quantity
+
+
+def test_demand_over_sums_each_path_over_its_own_lead_time() -> None:
+    paths = np.array([[[1.0, 2.0, 3.0], [5.0, 5.0, 5.0]]])
+    assert demand_over(paths, np.array([[2, 0]])).tolist() == [[3.0, 0.0]]
+    assert demand_over(paths, np.array([[9, 3]])).tolist() == [[6.0, 15.0]]  # capped at h
+
+
+def test_moq_and_pack_rounding() -> None:
+    need = np.array([23.0, 23.0, 0.0, 24.0, 5.0])
+    moq = np.array([30.0, 0.0, 30.0, 0.0, 0.0])
+    pack = np.array([12.0, 12.0, 12.0, 12.0, 0.0])
+    # 30 -> 36 (3 packs); 23 -> 24; no need, no order; 24 is 2 packs exactly; no pack size: 5
+    assert order_quantity(need, moq, pack).tolist() == [36.0, 24.0, 0.0, 24.0, 5.0]
+
+
+def _normal_paths(n: int, h: int, mean: float, sd: float, seed: int = 3) -> np.ndarray:
+    return np.random.default_rng(seed).normal(mean, sd, (1, n, h))
+
+
+def test_normal_demand_with_fixed_lead_time_gives_the_textbook_reorder_point() -> None:
+    # N(100, 20^2) a day, lead time 5 days, 95% cycle service: 500 + 1.645 * 20 * sqrt(5)
+    n = 20000
+    rop, upto, mean_lt = levels(
+        _normal_paths(n, 30, 100, 20), np.full((1, n), 5), 2, np.array([0.95])
+    )
+    sd_l = 20 * np.sqrt(5)
+    textbook = 500 + stats.norm.ppf(0.95) * sd_l
+    # standard error of a sample quantile: sqrt(p(1-p)) / (density there * sqrt(n)) = 0.67
+    se = np.sqrt(0.95 * 0.05) / (stats.norm.pdf(stats.norm.ppf(0.95)) / sd_l * np.sqrt(n))
+    assert rop[0] == pytest.approx(textbook, abs=4 * se)
+    assert mean_lt[0] == pytest.approx(500, abs=4 * sd_l / np.sqrt(n))
+    # order-up-to covers lead time plus the 2-day review: 700 + 1.645 * 20 * sqrt(7)
+    assert upto[0] == pytest.approx(700 + stats.norm.ppf(0.95) * 20 * np.sqrt(7), abs=5 * se)
+
+
+def test_lead_time_uncertainty_raises_the_reorder_point() -> None:
+    # same mean lead time 5, but 3 or 7 days at random: the sum is wider, so s is higher
+    n = 20000
+    paths = _normal_paths(n, 30, 100, 20)
+    fixed = levels(paths, np.full((1, n), 5), 0, np.array([0.95]))[0]
+    lead = np.random.default_rng(4).choice([3, 7], size=(1, n))
+    varying = levels(paths, lead, 0, np.array([0.95]))[0]
+    assert varying[0] > fixed[0] + 100
