@@ -21,9 +21,9 @@ from ingest_bench import _split, run_info  # same machine facts and section layo
 
 ROOT = Path(__file__).resolve().parents[1]
 CARPARTS = ROOT.parent / "shared" / "data" / "real" / "carparts_long.csv"
-SECTION = "## Forecasting"
+SECTIONS = {"accuracy": "## Forecast accuracy", "speed": "## Forecast speed"}
 HOLDOUT_DAYS = 28
-AUTOETS_SAMPLE = 1000
+AUTOETS_SAMPLE = int(os.environ.get("AUTOETS_SAMPLE", "1000"))
 Result = dict[str, Any]
 
 
@@ -74,7 +74,6 @@ def child(kind: str, work: Path) -> Result:
     from shortage_radar.demand.classify import classify
     from shortage_radar.forecast.censor import fit_frame
     from shortage_radar.forecast.engine import Engine
-    from shortage_radar.forecast.portfolio import make_model
     from shortage_radar.forecast.predict import forecast, plan
     from shortage_radar.forecast.select import select
     from shortage_radar.settings import load_settings
@@ -87,6 +86,7 @@ def child(kind: str, work: Path) -> Result:
     classes = classify(demand, items, settings.classify, as_of=as_of)
     fit = fit_frame(demand, history=365, window=28)
     engine = Engine("D", cfg.n_jobs)
+    cats = classes.join(items, on="sku").select("unique_id", "category")
     t0 = time.perf_counter()
     if kind == "select":
         chosen = select(fit, classes, settings, engine, as_of)
@@ -94,18 +94,18 @@ def child(kind: str, work: Path) -> Result:
         extra: Result = {"failed": chosen.failed}
     elif kind == "daily":
         stored = pl.read_parquet(work / "models.parquet")
-        cats = classes.join(items, on="sku").select("unique_id", "category")
         out = forecast(fit, plan(stored, classes, settings), cats, settings, engine)
         out.rows.select("unique_id", "ds", "mean").write_parquet(work / "ours.parquet")
         extra = {"fallbacks": out.fallbacks, "rows": out.rows.height}
     else:  # AutoETS on every series of a sample, the plain alternative
         ids = pl.read_parquet(work / "autoets_ids.parquet")
         sub = fit.join(ids, on="unique_id")
-        out = engine.forecast(sub, [make_model("AutoETS", "", "D", cfg)], settings.horizon)
-        out.select("unique_id", "ds", mean=pl.col("AutoETS").clip(0.0)).write_parquet(
-            work / "autoets.parquet"
+        every = plan(None, classes.join(ids, on="unique_id"), settings).with_columns(
+            model=pl.lit("AutoETS"), spec=pl.lit("")
         )
-        extra = {"series": ids.height}
+        out = forecast(sub, every, cats, settings, engine)  # failures fall back as in a run
+        out.rows.select("unique_id", "ds", "mean").write_parquet(work / "autoets.parquet")
+        extra = {"series": ids.height, "fallbacks": out.fallbacks}
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "peak_rss_mb": peak, **extra}
@@ -113,7 +113,9 @@ def child(kind: str, work: Path) -> Result:
 
 def run_child(kind: str, work: Path) -> Result:
     cmd = [sys.executable, __file__, "--child", kind, "--work", str(work)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        raise SystemExit(f"{kind} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -215,16 +217,20 @@ def accuracy_runs(sample_skus: int) -> list[Result]:
 # ---- BENCHMARKS.md ----------------------------------------------------------------------------
 
 
-def render(run: Result, acc: list[Result], spd: Result | None) -> str:
-    lines = [
-        SECTION,
+def _head(section: str, run: Result) -> list[str]:
+    return [
+        section,
         "",
         f"Written by `{run['command']}` on {run['when']}.",
         f"Machine: {run['machine']}; {run['software']}; {run['code']}; load average before "
         f"{run['load_before']}, after {run['load_after']}.",
         "",
-        "### Accuracy",
-        "",
+    ]
+
+
+def render_accuracy(run: Result, acc: list[Result]) -> str:
+    lines = [
+        *_head(SECTIONS["accuracy"], run),
         "Rolling origins: at each origin only earlier periods are seen (classes, model selection "
         "with its own cross-validation, fitting); every period from the origin to the end is "
         "scored, so horizons run from 1 to the distance to the end. RMSSE and scaled pinball loss "
@@ -252,35 +258,37 @@ def render(run: Result, acc: list[Result], spd: Result | None) -> str:
                 f"| {r['coverage_95']:.3f} | {r['bias']:+.3f} | {secs} |"
             )
         lines.append("")
-    if spd:
-        m, p, s = spd["median_seconds"], spd["peak_rss_mb"], spd["rmsse"]
-        n = {k: len(v) for k, v in spd["runs"].items()}
-        lines += [
-            "### Speed",
-            "",
-            f"{spd['series']:,} daily series of {spd['days']} days (sample generator), the last "
-            f"{spd['holdout_days']} days held out. Each step runs in its own process; medians "
-            f"of the runs, taken in turns (daily, AutoETS, daily, ...). AutoETS on everything "
-            f"(season 7) is timed on a random {AUTOETS_SAMPLE:,} series and scaled linearly to "
-            "all (statsforecast fits series independently).",
-            "",
-            "| step | runs | median seconds | peak RSS MB | holdout RMSSE |",
-            "|---|---:|---:|---:|---:|",
-            f"| full re-selection (cross-validation of the portfolio) | {n['select']} | "
-            f"{m['select']:.1f} | {p['select']:.0f} | |",
-            "| daily step: refit the stored choice, forecast 90 days with quantiles | "
-            f"{n['daily']} | {m['daily']:.1f} | {p['daily']:.0f} | {s['ours_all']:.4f} (all), "
-            f"{s['ours_sample']:.4f} (the AutoETS sample) |",
-            f"| AutoETS on {AUTOETS_SAMPLE:,} series, 90 days | {n['autoets']} | "
-            f"{m['autoets']:.1f} | {p['autoets']:.0f} | {s['autoets_sample']:.4f} |",
-            f"| AutoETS on all, scaled | | {spd['autoets_all_seconds']:.0f} | | |",
-            "",
-            f"Daily step against AutoETS-on-everything: "
-            f"{spd['autoets_all_seconds'] / m['daily']:.1f}x faster (goal: 10x, and under "
-            f"120 s: {m['daily']:.0f} s). Full re-selection: {m['select'] / 60:.1f} min (goal: "
-            "under 20 min).",
-            "",
-        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_speed(run: Result, spd: Result) -> str:
+    m, p, s = spd["median_seconds"], spd["peak_rss_mb"], spd["rmsse"]
+    n = {k: len(v) for k, v in spd["runs"].items()}
+    lines = [
+        *_head(SECTIONS["speed"], run),
+        f"{spd['series']:,} daily series of {spd['days']} days (sample generator), the last "
+        f"{spd['holdout_days']} days held out. Each step runs in its own process; medians "
+        f"of the runs, taken in turns (daily, AutoETS, daily, ...). AutoETS on everything "
+        f"(season 7) is timed on a random {AUTOETS_SAMPLE:,} series and scaled linearly to "
+        "all (statsforecast fits series independently).",
+        "",
+        "| step | runs | median seconds | peak RSS MB | holdout RMSSE |",
+        "|---|---:|---:|---:|---:|",
+        f"| full re-selection (cross-validation of the portfolio) | {n['select']} | "
+        f"{m['select']:.1f} | {p['select']:.0f} | |",
+        "| daily step: refit the stored choice, forecast 90 days with quantiles | "
+        f"{n['daily']} | {m['daily']:.1f} | {p['daily']:.0f} | {s['ours_all']:.4f} (all), "
+        f"{s['ours_sample']:.4f} (the AutoETS sample) |",
+        f"| AutoETS on {AUTOETS_SAMPLE:,} series, 90 days | {n['autoets']} | "
+        f"{m['autoets']:.1f} | {p['autoets']:.0f} | {s['autoets_sample']:.4f} |",
+        f"| AutoETS on all, scaled | | {spd['autoets_all_seconds']:.0f} | | |",
+        "",
+        f"Daily step against AutoETS-on-everything: "
+        f"{spd['autoets_all_seconds'] / m['daily']:.1f}x faster (goal: 10x, and under "
+        f"120 s: {m['daily']:.0f} s). Full re-selection: {m['select'] / 60:.1f} min (goal: "
+        "under 20 min).",
+        "",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -292,21 +300,25 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--sample-skus", type=int, default=300, help="sample skus for accuracy")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--select-repeats", type=int, default=1)
-    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--part", choices=["accuracy", "speed", "all"], default="all")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child, args.work)))
         return 0
-    run = run_info(argv, [], args.repeats)
-    run["command"] = "python bench/forecast_bench.py " + " ".join(argv)
-    acc = accuracy_runs(args.sample_skus)
-    spd = None if args.skip_speed else speed(args.skus, args.repeats, args.select_repeats)
-    run["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    text = args.out.read_text() if args.out.exists() else "# Benchmarks\n"
-    head, _, tail = _split(text, SECTION)
-    args.out.write_text(head + render(run, acc, spd) + tail)
-    print(render(run, acc, spd))
+    for part in ("accuracy", "speed") if args.part == "all" else (args.part,):
+        run = run_info(argv, [], args.repeats)
+        run["command"] = "python bench/forecast_bench.py " + " ".join(argv)
+        if part == "accuracy":
+            body = accuracy_runs(args.sample_skus)
+        else:
+            figures = speed(args.skus, args.repeats, args.select_repeats)
+        run["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        text = render_accuracy(run, body) if part == "accuracy" else render_speed(run, figures)
+        old = args.out.read_text() if args.out.exists() else "# Benchmarks\n"
+        head, _, tail = _split(old, SECTIONS[part])
+        args.out.write_text(head + text + tail)
+        print(text)
     return 0
 
 
