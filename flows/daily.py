@@ -19,6 +19,7 @@ from shortage_radar.ingest.load import LedgerEntry, load_file
 from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files, load_all
 from shortage_radar.report.summary import RunSummary
 from shortage_radar.settings import Settings
+from shortage_radar.supply.stage import SupplyRun, build_supply
 from shortage_radar.warehouse import db, publish, runs
 
 WAREHOUSE = "warehouse.duckdb"
@@ -71,6 +72,22 @@ def forecast(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) ->
 
 
 @task(cache_policy=NONE)
+def supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> SupplyRun:
+    run = build_supply(con, settings, as_of)
+    get_run_logger().info(
+        "projected %d series; %d warnings, %d order suggestions, %d customer order lines late, "
+        "%d of %d open PO lines overdue",
+        run.series,
+        run.warnings,
+        run.suggestions,
+        run.late_orders,
+        run.overdue_lines,
+        run.open_lines,
+    )
+    return run
+
+
+@task(cache_policy=NONE)
 def publish_results(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, as_of: date
 ) -> list[str]:
@@ -105,6 +122,8 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             demand(con, settings, as_of)
             stage = "forecast"
             fc = forecast(con, settings, as_of)
+            stage = "supply"
+            sp = supply(con, settings, as_of)
             runs.finish_run(con, run_id, "succeeded")
             stage = "publish"
             names = publish_results(con, settings, run_id, as_of)
@@ -117,5 +136,10 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             shutil.rmtree(tmp, ignore_errors=True)
     totals = feed_totals(entries).to_dicts()
     chosen = "models re-selected" if fc.reselected else "stored model choice refitted"
-    lines = [f"forecast: {fc.series} series, {chosen}, {fc.fallbacks} fell back", ""]
+    lines = [
+        f"forecast: {fc.series} series, {chosen}, {fc.fallbacks} fell back",
+        f"supply: {sp.warnings} shortage warnings, {sp.suggestions} order suggestions, "
+        f"{sp.late_orders} customer order lines late, {sp.overdue_lines} PO lines overdue",
+        "",
+    ]
     return RunSummary(run_id, as_of, wh, totals, names, lines)

@@ -10,6 +10,7 @@ import duckdb
 
 from shortage_radar.demand.stage import build_demand
 from shortage_radar.forecast.stage import build_forecasts
+from shortage_radar.supply.stage import build_supply
 from shortage_radar.settings import load_settings
 from shortage_radar.warehouse.publish import published_tables
 
@@ -20,6 +21,7 @@ def test_every_published_table_and_column_is_documented(con: duckdb.DuckDBPyConn
     settings = load_settings()
     build_demand(con, settings, date(2026, 6, 1))  # the core tables exist after a run
     build_forecasts(con, settings, date(2026, 6, 1))
+    build_supply(con, settings, date(2026, 6, 1))
     words = set(re.findall(r"[a-z_0-9]+", DOC))
     for name, query in published_tables(1, date(2026, 6, 1)).items():
         assert f"## {name}" in DOC or f"| {name} |" in DOC, f"table {name} undocumented"

@@ -104,6 +104,33 @@ class SupplySettings(_Section):
     seed: int = 0
 
 
+class PolicySettings(_Section):
+    review_days: int = Field(7, ge=0)
+    abc_service_level: tuple[float, ...] = ()
+
+    @field_validator("abc_service_level")
+    @classmethod
+    def _levels(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if v and (len(v) != 3 or not all(0.5 <= x <= 0.9999 for x in v)):
+            raise ValueError("must be empty or three service levels in 0.5 .. 0.9999 (A, B, C)")
+        return v
+
+
+class WarningSettings(_Section):
+    min_probability: float = Field(0.1, gt=0, le=1)
+    severity: tuple[float, float, float] = (0.9, 0.7, 0.4)
+    worse_by: float = Field(0.1, ge=0, le=1)
+    surge_days: int = Field(7, ge=1)
+    uncertain_overdispersion: float = Field(1.0, ge=0)
+
+    @field_validator("severity")
+    @classmethod
+    def _descending(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if not 1 >= v[0] > v[1] > v[2] > 0:
+            raise ValueError("must be three descending probabilities, like [0.9, 0.7, 0.4]")
+        return v
+
+
 class ScheduleSettings(_Section):
     cron: str = "0 6 * * *"
     timezone: str = "UTC"
@@ -151,6 +178,8 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     forecast: ForecastSettings = ForecastSettings()
     supply: SupplySettings = SupplySettings()
+    policy: PolicySettings = PolicySettings()
+    warnings: WarningSettings = WarningSettings()
 
     @field_validator("data_dir", mode="before")
     @classmethod

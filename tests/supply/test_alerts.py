@@ -26,6 +26,12 @@ def _risk(rows: list[tuple[str, float, float, float]], **flags: list[bool]) -> p
             "expected_units_short": [r[2] for r in rows],
             "unit_value": [r[3] for r in rows],
             "expected_stockout_date": [AS_OF] * n,
+            "affected_customer_orders": [0] * n,
+            "affected_order_ids": [[]] * n,
+            "on_hand": [0.0] * n,
+            "days_of_cover": [0.0] * n,
+            "open_po_quantity": [0.0] * n,
+            "primary_supplier": ["S"] * n,
             **{reason: flags.get(reason, [False] * n) for reason in REASONS},
         }
     )

@@ -17,6 +17,28 @@ REASONS = (
 )
 
 
+# What a warning row shows: the contract's columns, then what a buyer reads next to them.
+COLUMNS = (
+    "unique_id",
+    "sku",
+    "location",
+    "risk_rank",
+    "severity",
+    "stockout_probability",
+    "expected_stockout_date",
+    "expected_units_short",
+    "value_at_risk",
+    "reasons",
+    "affected_customer_orders",
+    "affected_order_ids",
+    "on_hand",
+    "days_of_cover",
+    "open_po_quantity",
+    "primary_supplier",
+    "unit_value",
+)
+
+
 def severity(probability: pl.Expr, cutoffs: tuple[float, float, float]) -> pl.Expr:
     """`critical`, `high`, `medium` or `low` by stock-out probability against the cut-offs."""
     return (
@@ -62,6 +84,7 @@ def rank(
             nulls_last=True,
         )
         .with_columns(risk_rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+        .select(COLUMNS)
     )
 
 

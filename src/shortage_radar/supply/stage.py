@@ -1,9 +1,7 @@
-"""The supply stage: lead times, open POs and the stock projection into the core layer."""
+"""The supply stage: lead times, projection, warnings, suggestions and ETAs into core."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -11,17 +9,19 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from shortage_radar.demand.series import period_start
-from shortage_radar.forecast.uncertainty import sample_paths
+from shortage_radar.forecast.portfolio import DAYS
+from shortage_radar.forecast.uncertainty import quantiles
 from shortage_radar.settings import Settings
+from shortage_radar.supply.alerts import against_previous, rank
+from shortage_radar.supply.eta import status
 from shortage_radar.supply.inbound import arrival_days, draw, open_lines
 from shortage_radar.supply.lead_times import supplier_performance
-from shortage_radar.supply.projection import project
+from shortage_radar.supply.position import daily_means, on_hand_now, open_customer_orders
+from shortage_radar.supply.simulate import Inputs, Outcome, simulate
+from shortage_radar.supply.suggest import suggestions
 from shortage_radar.warehouse import db
 
-# Float cells of one projection chunk (series x paths x days), about 400 MB as float32 arrays
-# in flight: the chunk size adapts so 10,000 series never sit in memory at once.
-_CHUNK_CELLS = 25_000_000
+CHOICES = ("primary", "backup")
 
 
 @dataclass
@@ -31,15 +31,21 @@ class SupplyRun:
     series: int
     open_lines: int
     overdue_lines: int
-    at_risk: int  # series with a stock-out probability before replenishment of 0.5 or more
+    warnings: int
+    suggestions: int
+    late_orders: int
 
 
 def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> SupplyRun:
-    """Rebuild core.supplier_performance, open_po_lines, stock_projection and stock_risk.
+    """Rebuild the supply tables of core for `as_of` from the staged feeds and the forecasts.
 
-    Reads the staged feeds and the forecast tables; only what was known before `as_of`.
+    core.supplier_performance, open_po_lines, stock_projection, stock_risk,
+    shortage_warnings, reorder_suggestions, customer_order_eta; and this date's rows of
+    core.warning_history (earlier dates kept: the next run compares against them).
     """
     cfg = settings.supply
+    days = cfg.projection_days
+    rng = np.random.default_rng(cfg.seed)
     pos = con.sql("SELECT * FROM staging.purchase_orders WHERE order_date < ?", params=[as_of]).pl()
     sup = con.sql("SELECT * FROM staging.supplier_items").pl()
     perf = supplier_performance(
@@ -51,281 +57,412 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
         growth=cfg.lead_time_growth,
     )
     lines = open_lines(pos, as_of)
-    series = con.sql(
-        "SELECT unique_id, sku, location, shock_var, level_var FROM core.forecast_models "
-        "ORDER BY unique_id"
-    ).pl()
-    days = cfg.projection_days
-    rng = np.random.default_rng(cfg.seed)
-    mean = daily_means(con, series, settings.freq, as_of, days)
-    stock = on_hand_now(con, as_of)
-    orders = open_customer_orders(con, as_of)
-    s = (
-        series.join(stock, on=["sku", "location"], how="left")
-        .join(
-            orders.group_by("sku", "location").agg(
-                past_due=pl.col("remaining").filter(pl.col("day") < 0).sum()
-            ),
-            on=["sku", "location"],
-            how="left",
-        )
-        .with_columns(pl.col("on_hand", "past_due").fill_null(0.0))
-    )
+    s = _series(con, settings, as_of, sup, perf)
     index = s.select("sku", "location").with_row_index("s")
-    booked = np.zeros((s.height, days))
-    b = orders.filter(pl.col("day").is_between(0, days - 1)).join(index, on=["sku", "location"])
-    np.add.at(booked, (b["s"].to_numpy(), b["day"].to_numpy()), b["remaining"].to_numpy())
+    orders = _orders(open_customer_orders(con, as_of), index)
+    lead = np.stack([_lead_draws(s, perf, c, cfg.paths, rng, default=days) for c in CHOICES])
+    span = max(days, int(lead.max(initial=0)) + settings.policy.review_days + 1)
     arrive = arrival_days(lines, perf, as_of, cfg.paths, rng, unknown_delay=cfg.unknown_delay_days)
-    li = lines.with_row_index("line").join(index, on=["sku", "location"], how="left")
-    replenish = replenishment_days(s, sup, perf, cfg.paths, rng, default=days)
-    per_day, per_series = [], []
-    chunk = max(1, _CHUNK_CELLS // (cfg.paths * days))
-    for lo in range(0, s.height, chunk):
-        hi = min(lo + chunk, s.height)
-        demand = sample_paths(
-            mean[lo:hi],
-            s["shock_var"].to_numpy()[lo:hi],
-            s["level_var"].to_numpy()[lo:hi],
-            cfg.paths,
-            rng,
-        )
-        arrivals = np.zeros((hi - lo, cfg.paths, days))
-        mine = li.filter(pl.col("s").is_between(lo, hi - 1))
-        if mine.height:
-            d = arrive[mine["line"].to_numpy()]
-            rows = np.repeat((mine["s"].to_numpy() - lo)[:, None], cfg.paths, axis=1)
-            paths = np.broadcast_to(np.arange(cfg.paths), d.shape)
-            qty = np.repeat(mine["remaining"].to_numpy()[:, None], cfg.paths, axis=1)
-            ok = d < days
-            np.add.at(arrivals, (rows[ok], paths[ok], d[ok]), qty[ok])
-        p = project(
-            s["on_hand"].to_numpy()[lo:hi],
-            demand,
-            booked[lo:hi],
-            s["past_due"].to_numpy()[lo:hi],
-            arrivals,
-        )
-        per_day.append((p.expected_on_hand(), p.stockout_probability(), p.expected_inbound()))
-        prob, short = p.risk_before(replenish[lo:hi])
-        when = _median_first_stockout(p.first_stockout(), days)
-        per_series.append((prob, short, when))
-    ds = [as_of + timedelta(days=t) for t in range(days)]
-    projection = _stack(s, ds, per_day)
-    risk = _risk(s, as_of, mean, replenish, per_series, lines)
+    line_s = lines.join(index, on=["sku", "location"], how="left")["s"]
+    booked = np.zeros((s.height, days))
+    b = orders.filter(pl.col("day").is_between(0, days - 1))
+    np.add.at(booked, (b["s"].to_numpy(), b["day"].to_numpy()), b["remaining"].to_numpy())
+    mean = daily_means(con, s, settings.freq, as_of, span)
+    s = s.with_columns(daily_demand=pl.Series(mean[:, :days].mean(axis=1), dtype=pl.Float64))
+    out = simulate(
+        Inputs(
+            mean=mean,
+            shock_var=s["shock_var"].to_numpy(),
+            level_var=s["level_var"].to_numpy(),
+            on_hand=s["on_hand"].to_numpy(),
+            past_due=s["past_due"].to_numpy(),
+            booked=booked,
+            line_series=line_s.fill_null(-1).to_numpy(),
+            line_qty=lines["remaining"].to_numpy(),
+            arrive=arrive,
+            lead=lead,
+            service=s["service"].to_numpy(),
+            review_days=settings.policy.review_days,
+            order_series=orders["s"].to_numpy(),
+            order_need=orders["need"].to_numpy(),
+            order_day=orders["day"].to_numpy(),
+            days=days,
+        ),
+        cfg.paths,
+        rng,
+    )
+    lines = _with_arrival_dates(lines, arrive, as_of)
+    eta = _eta(orders, lines, out, s, as_of, days)
+    risk = _risk(s, out, lead, lines, as_of)
+    risk = risk.join(_reasons(con, risk, lines, perf, settings), on="unique_id", how="left")
+    risk = _with_affected(risk, eta)
+    w = settings.warnings
+    previous = _previous_warnings(con, as_of)
+    warned = against_previous(
+        rank(risk, w.min_probability, w.severity), previous, as_of, w.worse_by
+    )
+    todo = suggestions(risk, lines, as_of, days)
     tables = {
         "supplier_performance": perf,
-        "open_po_lines": _with_arrival_dates(lines, arrive, as_of),
-        "stock_projection": projection,
-        "stock_risk": risk,
+        "open_po_lines": lines,
+        "stock_projection": _projection(s, out, as_of, days),
+        "stock_risk": risk.drop("shock_var", "level_var", "item_service"),
+        "shortage_warnings": warned.with_columns(as_of=pl.lit(as_of)),
+        "reorder_suggestions": todo,
+        "customer_order_eta": eta,
     }
     with db.transaction(con):
         for table, frame in tables.items():
             con.register("frame", frame)
             con.execute(f"CREATE OR REPLACE TABLE core.{table} AS SELECT * FROM frame")  # noqa: S608
             con.unregister("frame")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS core.warning_history AS "
+            "SELECT * FROM core.shortage_warnings WITH NO DATA"
+        )
+        con.execute("DELETE FROM core.warning_history WHERE as_of = ?", [as_of])
+        con.execute("INSERT INTO core.warning_history BY NAME SELECT * FROM core.shortage_warnings")
     return SupplyRun(
         series=s.height,
         open_lines=lines.height,
         overdue_lines=int(lines["overdue"].sum()),
-        at_risk=int((risk["stockout_probability"] >= 0.5).sum()),
+        warnings=int((warned["status"] != "resolved").sum()),
+        suggestions=int((todo["action"] == "order").sum()),
+        late_orders=int((eta["status"] == "late").sum()),
     )
 
 
-def daily_means(
-    con: duckdb.DuckDBPyConnection, series: pl.DataFrame, freq: str, as_of: date, days: int
-) -> np.ndarray:
-    """[series, days] forecast mean demand per day from as_of, in the order of `series`.
+def _series(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    as_of: date,
+    sup: pl.DataFrame,
+    perf: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per forecast series with what the paths and the policy need.
 
-    A weekly or monthly forecast is spread evenly over the days of its period; days past the
-    forecast horizon repeat the last period's daily rate.
+    Service level: items.service_level, else the ABC class's from [policy], else
+    service_level. Suppliers: the primary (lowest priority number) and, among the others, the
+    backup with the shortest median lead time.
     """
-    grid = pl.DataFrame({"day": [as_of + timedelta(days=t) for t in range(days)]}).with_columns(
-        ds=period_start(pl.col("day"), freq)
-    )
-    span = {"D": pl.lit(1), "W": pl.lit(7), "M": pl.col("ds").dt.month_end().dt.day()}[freq]
-    fc = con.sql("SELECT unique_id, ds, mean FROM core.forecasts").pl()
-    per_day = (
-        series.select("unique_id")
-        .join(grid, how="cross")
-        .join(fc, on=["unique_id", "ds"], how="left")
-        .sort("unique_id", "day")
-        .with_columns(rate=(pl.col("mean") / span).forward_fill().over("unique_id").fill_null(0.0))
-    )
-    return per_day["rate"].to_numpy().reshape(series.height, days)
-
-
-def on_hand_now(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:
-    """Per (sku, location) the stock at the start of as_of: sku, location, on_hand, snapshot.
-
-    The last inventory snapshot before as_of, less what was sold and plus what was received
-    after it (a snapshot a few days old is rolled forward, not taken as today's). No
-    snapshot: no row (the projection then starts from 0).
-    """
-    out: pl.DataFrame = con.sql(
+    s: pl.DataFrame = con.sql(
         """
-        WITH snap AS (
-            SELECT sku, location, arg_max(on_hand, date) AS on_hand, max(date) AS snapshot
-            FROM staging.inventory WHERE date < ? GROUP BY ALL
-        ), sold AS (
-            SELECT s.sku, s.location, sum(s.quantity) AS q FROM staging.sales s
-            JOIN snap USING (sku, location) WHERE s.date > snap.snapshot AND s.date < ?
-            GROUP BY ALL
-        ), got AS (
-            SELECT p.sku, p.location, sum(coalesce(p.received_quantity, p.quantity)) AS q
-            FROM staging.purchase_orders p JOIN snap USING (sku, location)
-            WHERE p.received_date > snap.snapshot AND p.received_date < ?
-              AND p.status <> 'cancelled'
-            GROUP BY ALL
+        SELECT m.unique_id, m.sku, m.location, m.shock_var, m.level_var, m.overdispersion,
+               c.abc, i.service_level AS item_service, i.status AS item_status,
+               coalesce(i.unit_price, i.unit_cost) AS unit_value
+        FROM core.forecast_models m
+        LEFT JOIN core.demand_classes c USING (unique_id)
+        LEFT JOIN staging.items i ON i.sku = m.sku
+        ORDER BY m.unique_id
+        """
+    ).pl()
+    by_abc = dict(zip("ABC", settings.policy.abc_service_level, strict=False))
+    stock = on_hand_now(con, as_of)
+    past = open_customer_orders(con, as_of).filter(pl.col("day") < 0)
+    past = past.group_by("sku", "location").agg(past_due=pl.col("remaining").sum())
+    ranked = sup.join(
+        perf.select("supplier_id", "sku", "lead_time_p50", "lead_time_p90"),
+        on=["supplier_id", "sku"],
+        how="left",
+    )
+    primary = ranked.sort("priority", "supplier_id", nulls_last=True).unique("sku", keep="first")
+    backup = (
+        ranked.join(primary.select("sku", first="supplier_id"), on="sku")
+        .filter(pl.col("supplier_id") != pl.col("first"))
+        .sort("lead_time_p50", "priority", "supplier_id", nulls_last=True)
+        .unique("sku", keep="first")
+    )
+    cols = {
+        "supplier": "supplier_id",
+        "moq": "moq",
+        "pack": "pack_size",
+        "lead_p50": "lead_time_p50",
+        "lead_p90": "lead_time_p90",
+    }
+    return (
+        s.join(stock, on=["sku", "location"], how="left")
+        .join(past, on=["sku", "location"], how="left")
+        .join(
+            primary.select("sku", **{f"primary_{k}": v for k, v in cols.items()}),
+            on="sku",
+            how="left",
         )
-        SELECT sku, location, greatest(snap.on_hand - coalesce(sold.q, 0) + coalesce(got.q, 0), 0)
-            AS on_hand, snapshot
-        FROM snap LEFT JOIN sold USING (sku, location) LEFT JOIN got USING (sku, location)
-        """,
-        params=[as_of, as_of, as_of],
-    ).pl()
-    return out
+        .join(
+            backup.select("sku", **{f"backup_{k}": v for k, v in cols.items()}),
+            on="sku",
+            how="left",
+        )
+        .with_columns(
+            pl.col("on_hand", "past_due").fill_null(0.0),
+            service=pl.coalesce(
+                "item_service",
+                pl.col("abc").replace_strict(by_abc, default=None, return_dtype=pl.Float64),
+                pl.lit(settings.service_level),
+            ),
+        )
+    )
 
 
-def open_customer_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:
-    """Open customer order lines: order_id, sku, location, requested_date, remaining, day
-    (requested - as_of in days; negative: past due)."""
-    out: pl.DataFrame = con.sql(
-        """
-        SELECT order_id, sku, location, customer_id, requested_date,
-               quantity - coalesce(shipped_quantity, 0) AS remaining,
-               datediff('day', ?::DATE, requested_date) AS day
-        FROM staging.customer_orders
-        WHERE coalesce(status, 'open') = 'open' AND order_date < ?
-          AND quantity - coalesce(shipped_quantity, 0) > 0
-        ORDER BY requested_date, order_id, sku
-        """,
-        params=[as_of, as_of],
-    ).pl()
-    return out
-
-
-def replenishment_days(
-    series: pl.DataFrame,
-    supplier_items: pl.DataFrame,
-    performance: pl.DataFrame,
+def _lead_draws(
+    s: pl.DataFrame,
+    perf: pl.DataFrame,
+    choice: str,
     n_paths: int,
     rng: np.random.Generator,
     *,
     default: int,
 ) -> np.ndarray:
-    """[series, paths] days until an order placed today with the primary supplier arrives,
-    drawn from its learned lead times; `default` (beyond the projection) without a supplier."""
-    primary = (
-        supplier_items.sort("priority", "supplier_id", nulls_last=True)
-        .unique("sku", keep="first")
-        .select("sku", "supplier_id")
-        .join(performance.select("supplier_id", "sku", "lead_times"), on=["supplier_id", "sku"])
-    )
+    """[s, p] days until an order placed today with the `choice` supplier arrives, drawn from
+    its learned lead times (`default`, beyond the projection, where there is none)."""
     cand = (
-        series.select("sku")
+        s.select("sku", supplier_id=f"{choice}_supplier")
         .with_row_index("s")
-        .join(primary, on="sku")
+        .join(perf.select("supplier_id", "sku", "lead_times"), on=["supplier_id", "sku"])
         .explode("lead_times")
         .sort("s")
     )
     return draw(
-        cand["s"].to_numpy(), cand["lead_times"].to_numpy(), series.height, n_paths, rng, default
+        cand["s"].to_numpy(), cand["lead_times"].to_numpy(), s.height, n_paths, rng, default
     )
 
 
-def _median_first_stockout(first: np.ndarray, days: int) -> np.ndarray:
-    """Per series the median first stock-out day of the paths that run out; NaN if none does."""
-    runs_out = np.where(first < days, first, np.nan)
-    with warnings.catch_warnings():  # a series whose paths never run out: NaN, as wanted
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med: np.ndarray = np.nanmedian(runs_out, axis=1)
-    return med
+def _orders(orders: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
+    """Open customer order lines of projected series in allocation order, with `need`: the
+    units of the series' lines up to and including each (eta.ship_days' rule)."""
+    return (
+        orders.join(index, on=["sku", "location"])
+        .sort("s", "requested_date", "order_date", "order_id")
+        .with_columns(need=pl.col("remaining").cum_sum().over("s"))
+    )
 
 
-def _stack(
-    s: pl.DataFrame, ds: list[date], per_day: Sequence[tuple[np.ndarray, ...]]
-) -> pl.DataFrame:
-    """The per-day arrays of all chunks as the long stock_projection table."""
-    if not per_day:
-        return pl.DataFrame(
-            schema={
-                "unique_id": pl.String,
-                "sku": pl.String,
-                "location": pl.String,
-                "ds": pl.Date,
-                "expected_on_hand": pl.Float64,
-                "stockout_probability": pl.Float64,
-                "inbound_quantity": pl.Float64,
-            }
-        )
-    on_hand, p_out, inbound = (np.concatenate([c[i] for c in per_day]) for i in range(3))
-    n, h = on_hand.shape
+def _projection(s: pl.DataFrame, out: Outcome, as_of: date, days: int) -> pl.DataFrame:
+    """The long stock_projection table: one row per series and day."""
     return pl.DataFrame(
         {
-            "unique_id": np.repeat(s["unique_id"].to_numpy(), h),
-            "sku": np.repeat(s["sku"].to_numpy(), h),
-            "location": np.repeat(s["location"].to_numpy(), h),
-            "ds": pl.Series(ds * n, dtype=pl.Date),
-            "expected_on_hand": on_hand.ravel(),
-            "stockout_probability": p_out.ravel(),
-            "inbound_quantity": inbound.ravel(),
-        }
+            "unique_id": np.repeat(s["unique_id"].to_numpy(), days),
+            "sku": np.repeat(s["sku"].to_numpy(), days),
+            "location": np.repeat(s["location"].to_numpy(), days),
+            "ds": pl.Series(
+                [as_of + timedelta(days=t) for t in range(days)] * s.height, dtype=pl.Date
+            ),
+            "expected_on_hand": out.expected_on_hand.ravel(),
+            "stockout_probability": out.stockout_probability.ravel(),
+            "inbound_quantity": out.expected_inbound.ravel(),
+        },
+        schema_overrides={"unique_id": pl.String, "sku": pl.String, "location": pl.String},
     )
 
 
 def _risk(
-    s: pl.DataFrame,
-    as_of: date,
-    mean: np.ndarray,
-    replenish: np.ndarray,
-    per_series: Sequence[tuple[np.ndarray, ...]],
-    lines: pl.DataFrame,
+    s: pl.DataFrame, out: Outcome, lead: np.ndarray, lines: pl.DataFrame, as_of: date
 ) -> pl.DataFrame:
-    """Per series the risk figures a warning is made of."""
-    prob, short, when = (
-        (np.concatenate([c[i] for c in per_series]) if per_series else np.zeros(0))
-        for i in range(3)
-    )
-    rate = mean.mean(axis=1) if mean.size else np.zeros(s.height)
+    """Per series: position, risk figures and the reorder levels of each supplier choice."""
     on_po = lines.group_by("sku", "location").agg(open_po_quantity=pl.col("remaining").sum())
-    return (
-        s.select("unique_id", "sku", "location", "on_hand", "past_due", snapshot="snapshot")
-        .with_columns(
-            stockout_probability=pl.Series(prob),
-            expected_units_short=pl.Series(short),
-            first_stockout_day=pl.Series(when),
-            replenishment_days=pl.Series(
-                np.median(replenish, axis=1) if replenish.size else np.zeros(0)
-            ),
-            daily_demand=pl.Series(rate),
+    levels = {
+        f"{c}_{name}": getattr(out, attr)[k]
+        for k, c in enumerate(CHOICES)
+        for name, attr in (
+            ("rop", "reorder_point"),
+            ("upto", "order_up_to"),
+            ("lead_demand", "lead_demand"),
         )
-        .with_columns(
-            expected_stockout_date=pl.when(pl.col("first_stockout_day").is_not_nan()).then(
-                pl.lit(as_of)
-                + pl.duration(days=pl.col("first_stockout_day").fill_nan(0).round().cast(pl.Int64))
+    }
+    return (
+        s.with_columns(
+            stockout_probability=pl.Series(out.risk, dtype=pl.Float64),
+            expected_units_short=pl.Series(out.units_short, dtype=pl.Float64),
+            first_day=pl.Series(out.first_stockout, dtype=pl.Float64),
+            replenishment_days=pl.Series(
+                np.median(lead[0], axis=1) if lead.size else [], dtype=pl.Float64
             ),
+            **{k: pl.Series(v, dtype=pl.Float64) for k, v in levels.items()},
+        )
+        .join(on_po, on=["sku", "location"], how="left")
+        .with_columns(
+            pl.col("open_po_quantity").fill_null(0.0),
+            expected_stockout_date=pl.when(pl.col("first_day").is_not_nan()).then(
+                pl.lit(as_of)
+                + pl.duration(days=pl.col("first_day").fill_nan(0).round().cast(pl.Int64))
+            ),
+            safety_stock=(pl.col("primary_rop") - pl.col("primary_lead_demand")).clip(0.0),
             days_of_cover=pl.when(pl.col("daily_demand") > 0).then(
                 pl.col("on_hand") / pl.col("daily_demand")
             ),
         )
-        .join(on_po, on=["sku", "location"], how="left")
-        .with_columns(pl.col("open_po_quantity").fill_null(0.0))
-        .drop("first_stockout_day")
+        .drop("first_day")
     )
 
 
 def _with_arrival_dates(lines: pl.DataFrame, arrive: np.ndarray, as_of: date) -> pl.DataFrame:
     """Open PO lines with their median and 90th-percentile arrival dates."""
-    if not lines.height:
-        return lines.with_columns(
-            arrival_p50=pl.lit(None, pl.Date), arrival_p90=pl.lit(None, pl.Date)
-        )
-    q = np.quantile(arrive, [0.5, 0.9], axis=1, method="inverted_cdf").astype(np.int64)
+    q = (
+        np.quantile(arrive, [0.5, 0.9], axis=1, method="inverted_cdf").astype(np.int64)
+        if lines.height
+        else np.zeros((2, 0), dtype=np.int64)
+    )
     return (
-        lines.with_columns(_p50=q[0], _p90=q[1])
+        lines.with_columns(
+            _p50=pl.Series(q[0], dtype=pl.Int64), _p90=pl.Series(q[1], dtype=pl.Int64)
+        )
         .with_columns(
             arrival_p50=pl.lit(as_of) + pl.duration(days="_p50"),
             arrival_p90=pl.lit(as_of) + pl.duration(days="_p90"),
         )
         .drop("_p50", "_p90")
     )
+
+
+def _day(column: str, as_of: date, days: int) -> pl.Expr:
+    """A day offset as a date, null when it is past the projection (nothing in sight)."""
+    return pl.when(pl.col(column) < days).then(pl.lit(as_of) + pl.duration(days=column))
+
+
+def _eta(
+    orders: pl.DataFrame, lines: pl.DataFrame, out: Outcome, s: pl.DataFrame, as_of: date, days: int
+) -> pl.DataFrame:
+    """customer_order_eta: per open order line its ship dates, status and the PO it waits for.
+
+    The PO waited for: of the series' open lines in order of median arrival, the first whose
+    cumulative quantity covers what the order needs beyond today's stock. A ship date past
+    the projection is null (no supply in sight) and the line is late.
+    """
+    q = (
+        np.quantile(out.ship, [0.5, 0.9], axis=1, method="inverted_cdf").astype(np.int64)
+        if orders.height
+        else np.zeros((2, 0), dtype=np.int64)
+    )
+    o = orders.join(s.select("sku", "location", "on_hand"), on=["sku", "location"]).with_columns(
+        _p50=pl.Series(q[0], dtype=pl.Int64),
+        _p90=pl.Series(q[1], dtype=pl.Int64),
+        status=pl.Series(status(q[0], q[1], orders["day"].to_numpy()), dtype=pl.String),
+        beyond=(pl.col("need") - pl.col("on_hand")).clip(0.0),
+    )
+    supply = (
+        lines.sort("arrival_p50", "po_id")
+        .with_columns(covered=pl.col("remaining").cum_sum().over("sku", "location"))
+        .select("sku", "location", "covered", waits_for_po="po_id")
+        .sort("covered")
+    )
+    return (
+        o.sort("beyond")
+        .join_asof(
+            supply,
+            left_on="beyond",
+            right_on="covered",
+            by=["sku", "location"],
+            strategy="forward",
+            check_sortedness=False,  # both sides are sorted by the amounts, so within groups too
+        )
+        .select(
+            "order_id",
+            "sku",
+            "location",
+            "customer_id",
+            "requested_date",
+            quantity="remaining",
+            projected_ship_date=_day("_p50", as_of, days),
+            ship_date_p90=_day("_p90", as_of, days),
+            status="status",
+            waits_for_po=pl.when(pl.col("beyond") > 0).then("waits_for_po"),
+        )
+        .sort("requested_date", "order_id", "sku")
+    )
+
+
+def _reasons(
+    con: duckdb.DuckDBPyConnection,
+    risk: pl.DataFrame,
+    lines: pl.DataFrame,
+    perf: pl.DataFrame,
+    settings: Settings,
+) -> pl.DataFrame:
+    """One boolean column per reason code (alerts.REASONS), per series.
+
+    - demand_surge: demand of the last surge_days is above the 95% quantile of that many
+      days at the rate of the 13 windows before them (negative binomial with the series'
+      overdispersion);
+    - supplier_late: an open PO line of the series is overdue or expected after its promise;
+    - lead_time_increase: the primary supplier's recent lead time grew (lead_times);
+    - no_open_supply: nothing on order; below_safety_stock: on hand below safety stock;
+    - backorders_open: past-due customer orders; high_uncertainty: overdispersion at or
+      above [warnings] uncertain_overdispersion.
+    """
+    w = settings.warnings
+    k = max(1, round(w.surge_days / DAYS[settings.freq]))
+    demand = con.sql("SELECT unique_id, ds, y FROM core.demand ORDER BY unique_id, ds").pl()
+    at = pl.int_range(pl.len()).over("unique_id")
+    n = pl.len().over("unique_id").cast(pl.Int64)
+    recent = demand.filter(at >= n - k).group_by("unique_id").agg(recent=pl.col("y").sum())
+    before = (
+        demand.filter((at < n - k) & (at >= n - 14 * k))
+        .group_by("unique_id")
+        .agg(base=pl.col("y").mean() * k)
+    )
+    surge = (
+        risk.select("unique_id", "overdispersion")
+        .join(recent, on="unique_id", how="left")
+        .join(before, on="unique_id", how="left")
+        .with_columns(pl.col("base", "recent", "overdispersion").fill_null(0.0))
+    )
+    band = quantiles(surge["base"].to_numpy(), surge["overdispersion"].to_numpy(), [0.95])[:, 0]
+    surge = surge.with_columns(
+        demand_surge=(pl.col("recent") > pl.Series(band)) & (pl.col("base") > 0)
+    )
+    late = (
+        lines.filter(pl.col("overdue") | (pl.col("arrival_p50") > pl.col("promised_date")))
+        .select("sku", "location")
+        .unique()
+        .with_columns(supplier_late=pl.lit(True))
+    )
+    grown = perf.select("sku", primary_supplier="supplier_id", grown="lead_time_grown")
+    return (
+        risk.join(surge.select("unique_id", "demand_surge"), on="unique_id", how="left")
+        .join(late, on=["sku", "location"], how="left")
+        .join(grown, on=["sku", "primary_supplier"], how="left")
+        .select(
+            "unique_id",
+            demand_surge=pl.col("demand_surge").fill_null(False),
+            supplier_late=pl.col("supplier_late").fill_null(False),
+            lead_time_increase=pl.col("grown").fill_null(False),
+            no_open_supply=pl.col("open_po_quantity") <= 0,
+            below_safety_stock=pl.col("on_hand") < pl.col("safety_stock"),
+            backorders_open=pl.col("past_due") > 0,
+            high_uncertainty=pl.col("overdispersion").fill_null(0.0) >= w.uncertain_overdispersion,
+        )
+    )
+
+
+def _with_affected(risk: pl.DataFrame, eta: pl.DataFrame) -> pl.DataFrame:
+    """risk with affected_customer_orders (count) and affected_order_ids of its open order
+    lines that are late or at risk."""
+    hit = (
+        eta.filter(pl.col("status") != "on_time")
+        .group_by("sku", "location")
+        .agg(affected_order_ids=pl.col("order_id").unique().sort())
+    )
+    return (
+        risk.join(hit, on=["sku", "location"], how="left")
+        .with_columns(
+            affected_order_ids=pl.col("affected_order_ids").fill_null([]),
+        )
+        .with_columns(affected_customer_orders=pl.col("affected_order_ids").list.len())
+    )
+
+
+def _previous_warnings(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame | None:
+    """The warnings of the latest earlier as-of date, if any (re-runs of a date compare with
+    the date before it, not with themselves)."""
+    (exists,) = db.one(
+        con,
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'core' AND table_name = 'warning_history'",
+    )
+    if not exists:
+        return None
+    prev: pl.DataFrame = con.sql(
+        "SELECT * FROM core.warning_history WHERE as_of = "
+        "(SELECT max(as_of) FROM core.warning_history WHERE as_of < ?)",
+        params=[as_of],
+    ).pl()
+    return prev

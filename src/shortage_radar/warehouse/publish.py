@@ -44,6 +44,19 @@ def published_tables(run_id: int, as_of: date) -> dict[str, str]:
     tables["forecast_accuracy"] = (
         f"{stamp} FROM core.forecast_accuracy ORDER BY level, demand_class, sku, location"
     )
+    for name, order in (
+        ("supplier_performance", "supplier_id, sku"),
+        ("open_po_lines", "po_id, sku"),
+        ("stock_projection", "sku, location, ds"),
+        ("stock_risk", "sku, location"),
+        ("reorder_suggestions", "action, sku, location, supplier_id"),
+        ("customer_order_eta", "requested_date, order_id, sku"),
+    ):
+        tables[name] = f"{stamp} FROM core.{name} ORDER BY {order}"
+    tables["shortage_warnings"] = (
+        f"{stamp} EXCLUDE (as_of) FROM core.shortage_warnings ORDER BY risk_rank NULLS LAST, sku"
+    )
+    tables["warning_history"] = "SELECT * FROM core.warning_history ORDER BY as_of, risk_rank"
     return tables
 
 

@@ -1,0 +1,130 @@
+"""One pass over sample paths for all series: projection, risk, reorder levels and ship days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shortage_radar.forecast.uncertainty import sample_paths
+from shortage_radar.supply.eta import ship_days
+from shortage_radar.supply.policy import levels
+from shortage_radar.supply.projection import project
+
+# Cells of one chunk (series x paths x days): the chunk adapts so 10,000 series never sit in
+# memory at once (about 200 MB per float64 array of a chunk).
+CHUNK_CELLS = 25_000_000
+
+
+@dataclass
+class Inputs:
+    """Everything the paths need, as arrays over series s, paths p, days t, lines l, orders o."""
+
+    mean: np.ndarray  # [s, t] forecast demand per day, t covering at least `days`
+    shock_var: np.ndarray  # [s]
+    level_var: np.ndarray  # [s]
+    on_hand: np.ndarray  # [s]
+    past_due: np.ndarray  # [s] customer orders already late
+    booked: np.ndarray  # [s, days] open customer orders by requested day
+    line_series: np.ndarray  # [l] series of each open PO line (-1: not projected)
+    line_qty: np.ndarray  # [l]
+    arrive: np.ndarray  # [l, p] arrival day of each line on each path
+    lead: np.ndarray  # [k, s, p] days until an order placed today arrives, k = supplier choice
+    service: np.ndarray  # [s] target cycle service level
+    review_days: int
+    order_series: np.ndarray  # [o] series of each open customer order line
+    order_need: np.ndarray  # [o] cumulative units of its series' lines up to it
+    order_day: np.ndarray  # [o] requested day (negative: past due)
+    days: int  # days projected and published
+
+
+@dataclass
+class Outcome:
+    """Per-day and per-series figures read off the paths."""
+
+    expected_on_hand: np.ndarray  # [s, days]
+    stockout_probability: np.ndarray  # [s, days]
+    expected_inbound: np.ndarray  # [s, days]
+    risk: np.ndarray  # [s] probability of unserved demand before replenishment
+    units_short: np.ndarray  # [s] expected units owed when replenishment arrives
+    first_stockout: np.ndarray  # [s] median first day out among paths that run out (NaN: none)
+    reorder_point: np.ndarray  # [k, s]
+    order_up_to: np.ndarray  # [k, s]
+    lead_demand: np.ndarray  # [k, s] mean demand over the lead time
+    ship: np.ndarray  # [o, p] ship day of each customer order line
+
+
+def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
+    """Draw demand paths chunk by chunk and read every figure off the same paths.
+
+    The paths run past `days` where lead time plus review period is longer, so reorder
+    levels see the whole lead-time demand; the published projection stops at `days`.
+    """
+    n, k = x.mean.shape[0], x.lead.shape[0]
+    span = x.mean.shape[1]
+    days = x.days
+    chunk = max(1, CHUNK_CELLS // (n_paths * span))
+    parts: dict[str, list[np.ndarray]] = {}
+    ship = np.zeros((len(x.order_series), n_paths), dtype=np.int64)
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        demand = sample_paths(x.mean[lo:hi], x.shock_var[lo:hi], x.level_var[lo:hi], n_paths, rng)
+        arrivals = np.zeros((hi - lo, n_paths, days))
+        mine = np.nonzero((x.line_series >= lo) & (x.line_series < hi))[0]
+        if mine.size:
+            d = x.arrive[mine]
+            rows = np.repeat((x.line_series[mine] - lo)[:, None], n_paths, axis=1)
+            path = np.broadcast_to(np.arange(n_paths), d.shape)
+            qty = np.repeat(x.line_qty[mine][:, None], n_paths, axis=1)
+            ok = d < days
+            np.add.at(arrivals, (rows[ok], path[ok], d[ok]), qty[ok])
+        p = project(
+            x.on_hand[lo:hi], demand[:, :, :days], x.booked[lo:hi], x.past_due[lo:hi], arrivals
+        )
+        risk, short = p.risk_before(x.lead[0, lo:hi])
+        lv = [levels(demand, x.lead[j, lo:hi], x.review_days, x.service[lo:hi]) for j in range(k)]
+        for name, value in (
+            ("expected_on_hand", p.expected_on_hand()),
+            ("stockout_probability", p.stockout_probability()),
+            ("expected_inbound", p.expected_inbound()),
+            ("risk", risk),
+            ("units_short", short),
+            ("first_stockout", _median_first(p.first_stockout(), days)),
+            ("reorder_point", np.stack([v[0] for v in lv])),
+            ("order_up_to", np.stack([v[1] for v in lv])),
+            ("lead_demand", np.stack([v[2] for v in lv])),
+        ):
+            parts.setdefault(name, []).append(value)
+        orders = np.nonzero((x.order_series >= lo) & (x.order_series < hi))[0]
+        if orders.size:
+            supply = x.on_hand[lo:hi, None, None] + np.cumsum(arrivals, axis=2)
+            ship[orders] = ship_days(
+                supply, x.order_series[orders] - lo, x.order_need[orders], x.order_day[orders]
+            )
+    joined = {
+        name: np.concatenate(parts[name], axis=1 if name in _PER_CHOICE else 0)
+        if name in parts
+        else _empty(name, k, days)
+        for name in Outcome.__dataclass_fields__
+        if name != "ship"
+    }
+    return Outcome(**joined, ship=ship)
+
+
+def _median_first(first: np.ndarray, days: int) -> np.ndarray:
+    """Per series the median first stock-out day of the paths that run out; NaN if none does."""
+    runs_out = np.where(first < days, first, np.nan)
+    out = np.full(first.shape[0], np.nan)
+    some = ~np.isnan(runs_out).all(axis=1)
+    out[some] = np.nanmedian(runs_out[some], axis=1)
+    return out
+
+
+_PER_DAY = ("expected_on_hand", "stockout_probability", "expected_inbound")
+_PER_CHOICE = ("reorder_point", "order_up_to", "lead_demand")
+
+
+def _empty(name: str, k: int, days: int) -> np.ndarray:
+    if name in _PER_DAY:
+        return np.zeros((0, days))
+    return np.zeros((k, 0)) if name in _PER_CHOICE else np.zeros(0)
