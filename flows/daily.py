@@ -17,7 +17,7 @@ from shortage_radar.forecast.stage import ForecastRun, build_forecasts
 from shortage_radar.ingest.files import LandingFile
 from shortage_radar.ingest.load import LedgerEntry, load_file
 from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files, load_all
-from shortage_radar.report.summary import RunSummary
+from shortage_radar.report.summary import RunSummary, risk_lines
 from shortage_radar.settings import Settings
 from shortage_radar.supply.stage import SupplyRun, build_supply
 from shortage_radar.warehouse import db, publish, runs
@@ -127,6 +127,7 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             runs.finish_run(con, run_id, "succeeded")
             stage = "publish"
             names = publish_results(con, settings, run_id, as_of)
+            risks = risk_lines(con)
         except Exception as e:
             runs.finish_run(con, run_id, "failed", failed_stage=stage, message=str(e)[:2000])
             if isinstance(e, ShortageRadarError):
@@ -141,5 +142,6 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
         f"supply: {sp.warnings} shortage warnings, {sp.suggestions} order suggestions, "
         f"{sp.late_orders} customer order lines late, {sp.overdue_lines} PO lines overdue",
         "",
+        *risks,
     ]
     return RunSummary(run_id, as_of, wh, totals, names, lines)

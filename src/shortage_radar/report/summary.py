@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import typer
 
 
@@ -20,6 +21,91 @@ class RunSummary:
     totals: list[dict[str, Any]] = field(default_factory=list)  # per feed, see feed_totals
     published: list[str] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)  # one line per stage after ingest
+
+
+# The reason codes in the words a buyer reads.
+REASON_WORDS = {
+    "demand_surge": "demand surge",
+    "supplier_late": "supplier late",
+    "lead_time_increase": "lead time grew",
+    "no_open_supply": "nothing on order",
+    "below_safety_stock": "below safety stock",
+    "backorders_open": "backorders open",
+    "high_uncertainty": "uncertain forecast",
+}
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[Any, ...]], left: int = 1) -> str:
+    """Plain-text columns: the first `left` and the last left-aligned (words), the others
+    right-aligned (numbers)."""
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    last = len(head) - 1
+    line = "  ".join(
+        f"{{:{'<' if i < left or (i == last and left > 1) else '>'}{w}}}"
+        for i, w in enumerate(widths)
+    ).rstrip()
+    return "\n".join(line.format(*map(str, r)) for r in [head, *rows])
+
+
+def risk_lines(con: duckdb.DuckDBPyConnection, top: int = 10) -> list[str]:
+    """The top warnings with their reasons, and today's orders per supplier, as text lines."""
+    warned = con.execute(
+        "SELECT risk_rank, sku, location, severity, stockout_probability, "
+        "expected_stockout_date, expected_units_short, value_at_risk, status, reasons "
+        "FROM core.shortage_warnings WHERE status <> 'resolved' ORDER BY risk_rank LIMIT ?",
+        [top],
+    ).fetchall()
+    out = [f"top {len(warned)} shortage warnings (act on rank 1 first):"]
+    if warned:
+        out.append(
+            _table(
+                (
+                    "rank",
+                    "sku",
+                    "location",
+                    "severity",
+                    "P(out)",
+                    "runs out",
+                    "short",
+                    "value",
+                    "status",
+                    "why",
+                ),
+                [
+                    (
+                        r[0],
+                        r[1],
+                        r[2],
+                        r[3],
+                        f"{r[4]:.0%}",
+                        r[5] or "-",
+                        f"{r[6]:.0f}",
+                        f"{r[7]:,.0f}",
+                        r[8],
+                        ", ".join(REASON_WORDS.get(c, c) for c in r[9]),
+                    )
+                    for r in warned
+                ],
+                left=4,
+            )
+        )
+    orders = con.execute(
+        "SELECT supplier_id, count(*), sum(order_quantity), min(order_by_date) "
+        "FROM core.reorder_suggestions WHERE action = 'order' GROUP BY ALL ORDER BY 3 DESC"
+    ).fetchall()
+    out += ["", f"order suggestions: {sum(r[1] for r in orders)} lines"]
+    if orders:
+        out.append(
+            _table(
+                ("supplier", "lines", "units", "order by"),
+                [(r[0], r[1], f"{r[2]:,.0f}", r[3]) for r in orders],
+            )
+        )
+    (expedite,) = con.execute(
+        "SELECT count(*) FROM core.reorder_suggestions WHERE action = 'expedite'"
+    ).fetchone() or (0,)
+    out += [f"PO lines to expedite: {expedite}", ""]
+    return out
 
 
 def format_summary(s: RunSummary) -> str:
@@ -37,9 +123,7 @@ def format_summary(s: RunSummary) -> str:
         )
         for t in s.totals
     ]
-    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    line = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
-    table = "\n".join(line.format(*map(str, r)) for r in [head, *rows])
+    table = _table(head, rows)
     quarantined = sum(int(t["rows_quarantined"]) for t in s.totals)
     rejected = sum(int(t["rejected"]) for t in s.totals)
     adb = s.warehouse_dir / "analytics.duckdb"
