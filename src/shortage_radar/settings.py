@@ -52,7 +52,15 @@ class ClassifySettings(_Section):
 INTERMITTENT = ("CrostonSBA", "TSB", "ADIDA", "IMAPA")
 CONTINUOUS = ("AutoETS", "AutoTheta", "SeasonalNaive", "WindowAverage")
 MODELS = frozenset(
-    {*INTERMITTENT, *CONTINUOUS, "CrostonClassic", "CrostonOptimized", "Naive", "HistoricAverage"}
+    {
+        *INTERMITTENT,
+        *CONTINUOUS,
+        "CrostonClassic",
+        "CrostonOptimized",
+        "Naive",
+        "HistoricAverage",
+        "SeasonalExponentialSmoothingOptimized",
+    }
 )
 
 

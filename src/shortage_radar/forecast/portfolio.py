@@ -44,8 +44,8 @@ def make_model(name: str, spec: str, freq: str, cfg: ForecastSettings) -> Any:
         return sf.AutoETS(season_length=season, alias=name)
     if name == "AutoTheta":
         return sf.AutoTheta(season_length=season, model=spec or None, alias=name)
-    if name == "SeasonalNaive":
-        return sf.SeasonalNaive(season_length=season, alias=name)
+    if name in ("SeasonalNaive", "SeasonalExponentialSmoothingOptimized"):
+        return getattr(sf, name)(season_length=season, alias=name)
     if name == "WindowAverage":
         return sf.WindowAverage(window_size=periods(cfg, "window", freq), alias=name)
     if name == "TSB":
