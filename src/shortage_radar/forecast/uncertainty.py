@@ -110,19 +110,31 @@ def sample_paths(
     """
     mean = np.clip(np.asarray(mean, dtype=float), 0.0, None)
     n, h = mean.shape
-    lam = np.broadcast_to(mean[:, None, :], (n, n_paths, h)).copy()
-    lv = np.asarray(level_var, dtype=float)[:, None, None]
-    sv = np.asarray(shock_var, dtype=float)[:, None, None]
-    lam *= _gamma(rng, np.broadcast_to(lv, (n, n_paths, 1)))
-    lam *= _gamma(rng, np.broadcast_to(sv, (n, n_paths, h)))
-    return rng.poisson(lam).astype(np.float64)
+    out = np.zeros((n, n_paths, h))
+    lv = np.asarray(level_var, dtype=float)
+    sv = np.asarray(shock_var, dtype=float)
+    # Only series with demand are drawn, and gammas only where a variance is set: the draws
+    # are the cost of the daily projection (10,000 series x 1,000 paths x 90 days).
+    live = np.nonzero(mean.max(axis=1) > 0)[0]
+    if live.size == 0:
+        return out
+    lam = mean[live, None, :] * _gamma(rng, lv[live], (live.size, n_paths, 1))
+    shocked = sv[live] >= _TINY
+    if shocked.any():
+        rows = np.nonzero(shocked)[0]
+        lam[rows] *= _gamma(rng, sv[live][rows], (rows.size, n_paths, h))
+    out[live] = rng.poisson(lam)
+    return out
 
 
-def _gamma(rng: np.random.Generator, var: np.ndarray) -> np.ndarray:
-    """Gamma draws of mean 1 and variance `var` (exactly 1 where var is ~0)."""
+def _gamma(rng: np.random.Generator, var: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
+    """Gamma draws of mean 1 and variance var[row] (exactly 1 where var is ~0), shape `size`
+    with rows first; float32 draws: twice as fast and far finer than demand counts need."""
     safe = np.where(var < _TINY, 1.0, var)
-    draws = rng.gamma(1.0 / safe, safe)
-    return np.where(var < _TINY, 1.0, draws)
+    shape = np.broadcast_to((1.0 / safe).reshape(-1, *([1] * (len(size) - 1))), size)
+    draws = rng.standard_gamma(shape.astype(np.float32), dtype=np.float32)
+    draws *= safe.reshape(-1, *([1] * (len(size) - 1))).astype(np.float32)
+    return np.where((var < _TINY).reshape(-1, *([1] * (len(size) - 1))), np.float32(1.0), draws)
 
 
 def horizon_sum_quantiles(paths: np.ndarray, k: np.ndarray, probs: list[float]) -> np.ndarray:
