@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shortage_radar.supply.policy import levels
+from shortage_radar.supply.policy import cumulative, levels
 from shortage_radar.supply.projection import project
 
 cases = st.tuples(
@@ -50,7 +50,9 @@ def test_a_higher_service_level_never_lowers_the_reorder_point(
     seed, _, _, rate = case
     demand, _ = _paths(seed, rate)
     lead = np.random.default_rng(seed + 1).integers(0, 25, (1, 200))
-    rop, upto, _ = levels(demand, lead, 5, np.array([service]))
-    rop_hi, upto_hi, _ = levels(demand, lead, 5, np.array([min(service + more, 0.9999)]))
+    rop, upto, _ = levels(cumulative(demand), lead, 5, np.array([service]))
+    rop_hi, upto_hi, _ = levels(
+        cumulative(demand), lead, 5, np.array([min(service + more, 0.9999)])
+    )
     assert rop_hi[0] >= rop[0] and upto_hi[0] >= upto[0]
     assert upto[0] >= rop[0]

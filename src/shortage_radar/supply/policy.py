@@ -5,22 +5,29 @@ from __future__ import annotations
 import numpy as np
 
 
-def demand_over(paths: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """[s, p] demand of each path summed over its first days[s, p] days (0 days: 0).
+def cumulative(paths: np.ndarray) -> np.ndarray:
+    """[s, p, h + 1] demand of each path summed over its first 0, 1, ..., h days."""
+    cum = np.zeros((*paths.shape[:2], paths.shape[2] + 1))
+    np.cumsum(paths, axis=2, out=cum[:, :, 1:])
+    return cum
+
+
+def demand_over(cum: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """[s, p] demand of each path summed over its first days[s, p] days (0 days: 0), from
+    cumulative() of the paths.
 
     The lead-time demand with lead-time uncertainty: each path has its own lead time, drawn
     from the supplier's history, so the spread of the sum carries both uncertainties (the
     bootstrap of Willemain, Smart & Schwarz 2004, IJF 20, with lead times resampled too).
     """
-    h = paths.shape[2]
-    cum = np.concatenate([np.zeros((*paths.shape[:2], 1)), np.cumsum(paths, axis=2)], axis=2)
+    h = cum.shape[2] - 1
     idx = np.clip(days, 0, h)[:, :, None]
     over: np.ndarray = np.take_along_axis(cum, idx, axis=2)[:, :, 0]
     return over
 
 
 def levels(
-    paths: np.ndarray, lead_days: np.ndarray, review_days: int, service: np.ndarray
+    cum: np.ndarray, lead_days: np.ndarray, review_days: int, service: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per series (reorder point, order-up-to level, mean lead-time demand).
 
@@ -29,9 +36,10 @@ def levels(
     demand over the lead time plus the review period, both from the paths (not from
     z * sigma * sqrt(L), which assumes normal demand and fails for slow movers). service is
     the cycle service level: the chance a replenishment cycle ends without a stock-out.
+    `cum`: cumulative() of the demand paths.
     """
-    over_l = demand_over(paths, lead_days)
-    over_lr = demand_over(paths, lead_days + review_days)
+    over_l = demand_over(cum, lead_days)
+    over_lr = demand_over(cum, lead_days + review_days)
     q = np.clip(service, 0.0, 1.0)[:, None]
     rop = _row_quantile(over_l, q)
     upto = np.maximum(_row_quantile(over_lr, q), rop)

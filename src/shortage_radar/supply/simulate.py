@@ -8,7 +8,7 @@ import numpy as np
 
 from shortage_radar.forecast.uncertainty import sample_paths
 from shortage_radar.supply.eta import ship_days
-from shortage_radar.supply.policy import levels
+from shortage_radar.supply.policy import cumulative, levels
 from shortage_radar.supply.projection import project
 
 # Cells of one chunk (series x paths x days): the chunk adapts so 10,000 series never sit in
@@ -82,7 +82,9 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
             x.on_hand[lo:hi], demand[:, :, :days], x.booked[lo:hi], x.past_due[lo:hi], arrivals
         )
         risk, short = p.risk_before(x.lead[0, lo:hi])
-        lv = [levels(demand, x.lead[j, lo:hi], x.review_days, x.service[lo:hi]) for j in range(k)]
+        cum = cumulative(demand)
+        lv = [levels(cum, x.lead[j, lo:hi], x.review_days, x.service[lo:hi]) for j in range(k)]
+        del cum
         for name, value in (
             ("expected_on_hand", p.expected_on_hand()),
             ("stockout_probability", p.stockout_probability()),
