@@ -115,6 +115,8 @@ class SupplySettings(_Section):
 class PolicySettings(_Section):
     review_days: int = Field(7, ge=0)
     abc_service_level: tuple[float, ...] = ()
+    order_cost: float = Field(0.0, ge=0)
+    holding_rate: float = Field(0.0, ge=0)
 
     @field_validator("abc_service_level")
     @classmethod

@@ -113,3 +113,12 @@ def test_surplus_on_order_is_flagged() -> None:
     per = _per(on_hand=100.0, open_po_quantity=300.0, expected_stockout_date=None)
     got = suggestions(per, _lines(), AS_OF, 90)
     assert got.select("action", "order_quantity").rows() == [("surplus", 90.0)]
+
+
+def test_the_economic_order_quantity_raises_a_small_order() -> None:
+    # need 130 - 20 = 110; EOQ = sqrt(2 x (2 x 365) x 50 / (0.25 x 4)) = sqrt(73000) = 270.2
+    # -> 271 in packs of 1
+    per = _per(primary_lead_p50=8.0)
+    got = suggestions(per, _lines(), AS_OF, 90, order_cost=50.0, holding_rate=0.25)
+    assert got["order_quantity"].to_list() == [271.0]
+    assert suggestions(per, _lines(), AS_OF, 90)["order_quantity"].to_list() == [110.0]

@@ -64,3 +64,13 @@ def order_quantity(need: np.ndarray, moq: np.ndarray, pack: np.ndarray) -> np.nd
     qty = np.maximum(need, moq)
     qty = np.ceil(np.round(qty / pack, 9)) * pack
     return np.where(need > 0, qty, 0.0)
+
+
+def economic_order_quantity(
+    yearly_demand: np.ndarray, order_cost: float, holding_rate: float, unit_value: np.ndarray
+) -> np.ndarray:
+    """Harris (1913) EOQ, sqrt(2 D K / (h c)); 0 where a cost or the value is missing."""
+    holding = holding_rate * np.nan_to_num(unit_value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eoq = np.sqrt(2 * yearly_demand * order_cost / holding)
+    return np.where((holding > 0) & (order_cost > 0), np.nan_to_num(eoq), 0.0)

@@ -101,7 +101,14 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     warned = against_previous(
         rank(risk, w.min_probability, w.severity), previous, as_of, w.worse_by
     )
-    todo = suggestions(risk, lines, as_of, days)
+    todo = suggestions(
+        risk,
+        lines,
+        as_of,
+        days,
+        order_cost=settings.policy.order_cost,
+        holding_rate=settings.policy.holding_rate,
+    )
     tables = {
         "supplier_performance": perf,
         "open_po_lines": lines,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
-from shortage_radar.supply.policy import order_quantity
+from shortage_radar.supply.policy import economic_order_quantity, order_quantity
 
 
 def choose_supplier(per: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -40,13 +41,22 @@ def choose_supplier(per: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return per.with_columns(**pick, use_backup=backup, supplier_reason=pl.when(backup).then(why))
 
 
-def suggestions(per: pl.DataFrame, lines: pl.DataFrame, as_of: date, days: int) -> pl.DataFrame:
+def suggestions(
+    per: pl.DataFrame,
+    lines: pl.DataFrame,
+    as_of: date,
+    days: int,
+    *,
+    order_cost: float = 0.0,
+    holding_rate: float = 0.0,
+) -> pl.DataFrame:
     """One row per suggested action, in the contract's reorder_suggestions columns plus
     `action` (`order`, `expedite`, `surplus`) and `units_note`.
 
     - order: the inventory position (on hand + on order - past-due customer orders) is at or
       below the reorder point: order up to the order-up-to level, at least the MOQ, in whole
-      packs, today; none for discontinued items or series without a supplier.
+      packs, today (and at least the economic order quantity when order_cost and
+      holding_rate are set); none for discontinued items or series without a supplier.
     - expedite: an open PO line past its promised date.
     - surplus: more on hand and on order than the order-up-to level plus the expected demand
       of the projection horizon, with some of it still on order (a PO to cancel or delay).
@@ -59,8 +69,15 @@ def suggestions(per: pl.DataFrame, lines: pl.DataFrame, as_of: date, days: int) 
         & pl.col("supplier").is_not_null()
         & (pl.col("item_status").fill_null("active") != "discontinued")
     )
+    eoq = economic_order_quantity(
+        due["daily_demand"].to_numpy() * 365,
+        order_cost,
+        holding_rate,
+        due["unit_value"].fill_null(0.0).to_numpy(),
+    )
+    need = (due["upto"] - due["position"]).to_numpy()
     qty = order_quantity(
-        (due["upto"] - due["position"]).to_numpy(),
+        np.where(need > 0, np.maximum(need, eoq), need),
         due["moq"].fill_null(0.0).to_numpy(),
         due["pack"].fill_null(1.0).to_numpy(),
     )
