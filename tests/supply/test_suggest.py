@@ -19,6 +19,7 @@ def _per(**over: object) -> pl.DataFrame:
         "location": "main",
         "item_status": "active",
         "service": 0.95,
+        "unit_value": 4.0,
         "on_hand": 20.0,
         "open_po_quantity": 0.0,
         "past_due": 0.0,
