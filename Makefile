@@ -36,6 +36,7 @@ lint: setup
 bench: setup  ## ingest and forecast benchmarks; writes BENCHMARKS.md
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/forecast_bench.py
+	$(BIN)/python bench/supply_bench.py
 
 sample: setup  ## rebuild the bundled sample feeds
 	$(BIN)/python -m shortage_radar.sample_data data/sample
