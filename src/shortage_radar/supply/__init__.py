@@ -1,1 +1,1 @@
-"""Supply: supplier lead times learned from history, inbound purchase orders."""
+"""The supply side: lead times, inbound POs, stock projection, warnings, orders, ETAs."""
