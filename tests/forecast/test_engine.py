@@ -11,7 +11,7 @@ import pytest
 from dask.distributed import Client, LocalCluster
 from polars.testing import assert_frame_equal
 
-from shortage_radar.forecast.engine import Engine, engine_for
+from shortage_radar.forecast.engine import Engine, by_halves, engine_for
 from shortage_radar.forecast.portfolio import make_model
 from shortage_radar.forecast.predict import forecast, plan
 from shortage_radar.forecast.select import select
@@ -86,3 +86,21 @@ def test_engine_dask_without_address_starts_a_local_cluster() -> None:
         assert engine.client is not None
         out = engine.forecast(_series(2, 30), [make_model("WindowAverage", "", "D", cfg)], 3)
     assert out.height == 6
+
+
+def test_a_failing_series_is_cut_out_by_halves_and_the_others_kept() -> None:
+    df = _series(8, 5)
+    calls = []
+
+    def run(d: pl.DataFrame) -> pl.DataFrame:
+        calls.append(d["unique_id"].n_unique())
+        if "s5" in d["unique_id"].to_list():
+            raise RuntimeError("tiny datasets")
+        return d.group_by("unique_id").agg(pl.col("y").sum())
+
+    parts = by_halves(run, df, "model")
+    kept = sorted(u for p in parts for u in p["unique_id"])
+    assert kept == ["s0", "s1", "s2", "s3", "s4", "s6", "s7"]
+    # all 8 fail; s0-s3 pass; s4-s7 fail; s4-s5 fail; s4 passes, s5 fails alone; s6-s7 pass:
+    # seven calls, where one call per series would be eight after the first
+    assert calls == [8, 4, 4, 2, 1, 1, 2]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,8 @@ from statsforecast import StatsForecast
 
 from shortage_radar.demand.series import PERIOD
 from shortage_radar.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,6 +70,25 @@ class Engine:
         return result.with_columns(
             *(pl.col(c).cast(pl.Date) for c in dates), *(pl.col(c).cast(pl.Float64) for c in floats)
         ).sort("unique_id", *dates)
+
+
+def by_halves(
+    run: Callable[[pl.DataFrame], pl.DataFrame], df: pl.DataFrame, what: str
+) -> list[pl.DataFrame]:
+    """`run` on `df`'s series, leaving out those it fails on: a failing group is split in
+    halves until the failing series stand alone (a few calls per failure, not one per series;
+    statsforecast fails a whole call for one series too short for a model)."""
+    try:
+        return [run(df)]
+    except Exception as e:
+        ids = df["unique_id"].unique(maintain_order=True)
+        if ids.len() == 1:
+            log.warning("%s failed on %s: %s", what, ids[0], e)
+            return []
+        half = ids[: ids.len() // 2].implode()
+        first = df.filter(pl.col("unique_id").is_in(half))
+        rest = df.filter(~pl.col("unique_id").is_in(half))
+        return [*by_halves(run, first, what), *by_halves(run, rest, what)]
 
 
 @contextmanager

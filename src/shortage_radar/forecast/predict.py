@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
 from shortage_radar.demand.series import PERIOD
-from shortage_radar.forecast.engine import Engine
+from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.portfolio import DAYS, make_model, periods
 from shortage_radar.forecast.select import add_quantiles, fill_dispersion, portfolio_of
 from shortage_radar.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -128,7 +124,7 @@ def _run_group(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Forecasts of one model group and the series it failed on."""
     model = make_model(name, spec, settings.freq, settings.forecast)
-    parts = _halving(engine, df, model, h)
+    parts = by_halves(lambda d: engine.forecast(d, [model], h), df, name)
     out = (
         pl.concat(parts)
         if parts
@@ -140,24 +136,6 @@ def _run_group(
     bad = set(out.filter(~pl.col("mean").is_finite())["unique_id"])
     bad |= set(df["unique_id"].unique()) - set(out["unique_id"].unique())
     return out.filter(~pl.col("unique_id").is_in(list(bad))), sorted(bad)
-
-
-def _halving(engine: Engine, df: pl.DataFrame, model: Any, h: int) -> list[pl.DataFrame]:
-    """Forecasts of `df`'s series, leaving out those the model fails on: a failing group is
-    split in halves until the failing series stand alone (a few calls per failure, not one
-    call per series)."""
-    try:
-        return [engine.forecast(df, [model], h)]
-    except Exception as e:
-        ids = df["unique_id"].unique(maintain_order=True)
-        if ids.len() == 1:
-            log.warning("%s failed on %s: %s", model.alias, ids[0], e)
-            return []
-        half = ids[: ids.len() // 2].implode()
-        return [
-            *_halving(engine, df.filter(pl.col("unique_id").is_in(half)), model, h),
-            *_halving(engine, df.filter(~pl.col("unique_id").is_in(half)), model, h),
-        ]
 
 
 def _flat_rates(

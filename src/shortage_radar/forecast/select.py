@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import polars as pl
 
-from shortage_radar.forecast.engine import Engine
+from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import SEASON, chosen_spec, make_model, periods
 from shortage_radar.forecast.uncertainty import dispersion, quantiles
 from shortage_radar.settings import Settings
 
-log = logging.getLogger(__name__)
 # Automatic models are fitted once per series and rolled forward over the windows (their
 # parameter search is the slow part); the others are refitted at every origin.
 _ROLL_FORWARD = {"AutoETS", "AutoTheta"}
@@ -46,12 +45,13 @@ def portfolio_of(settings: Settings) -> dict[str, tuple[str, ...]]:
 def select(
     fit: pl.DataFrame, classes: pl.DataFrame, settings: Settings, engine: Engine, as_of: date
 ) -> Selection:
-    """Cross-validate each class's portfolio on its series and keep, per series, the lowest RMSSE.
+    """Cross-validate each class's portfolio on its series and choose each series' model.
 
     In: `fit` (unique_id, ds, y) from censor.fit_frame, `classes` (unique_id, demand_class).
     Windows: cv_windows origins one cv_horizon apart, the last ending at the end of the data
     (Tashman 2000, "Out-of-sample tests of forecasting accuracy", IJF 16). A series too short
-    for them gets its class's first model with status `default`. The dispersion of the
+    for them gets its class's first model with status `default`. choose() picks among the
+    candidates; a model that fails on a series is no candidate for it. The dispersion of the
     chosen model's errors gives the uncertainty model's parameters (uncertainty.dispersion).
     """
     cfg = settings.forecast
@@ -73,13 +73,16 @@ def select(
             continue
         df = fit.join(ids.select("unique_id"), on="unique_id")
         model = make_model(name, "", settings.freq, cfg)
-        try:
-            out = engine.cross_validation(df, [model], h, cfg.cv_windows, name not in _ROLL_FORWARD)
-        except Exception as e:  # a model that fails on the group is no candidate there
-            log.warning("%s could not be cross-validated on %d series: %s", name, ids.height, e)
-            failed += ids.height
+        refit = name not in _ROLL_FORWARD
+        run = partial(
+            engine.cross_validation, models=[model], h=h, n_windows=cfg.cv_windows, refit=refit
+        )
+        outs = by_halves(run, df, name)
+        # a series the model fails on just has one candidate less
+        failed += ids.height - sum(o["unique_id"].n_unique() for o in outs)
+        if not outs:
             continue
-        part = out.select(
+        part = pl.concat(outs).select(
             "unique_id", "cutoff", "ds", "y", pl.lit(name).alias("model"), yhat=pl.col(name)
         )
         bad = part.filter(~pl.col("yhat").is_finite())["unique_id"].unique()
