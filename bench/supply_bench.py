@@ -105,8 +105,8 @@ def main(argv: list[str]) -> int:
             f"{run['load_before']}, after {run['load_after']}.",
             "",
             "`supply.simulate` (demand paths, projection, risk before replenishment, reorder "
-            f"levels for two supplier choices, customer-order ship days) on {args.series:,} series x "
-            f"{args.days} days x {args.paths:,} paths of synthetic inputs shaped like a run "
+            "levels for two supplier choices, customer-order ship days) on "
+            f"{args.series:,} series x {args.days} days x {args.paths:,} paths of synthetic inputs shaped like a run "
             "(`bench/supply_bench.py: inputs`), each run in its own process.",
             "",
             "| runs | seconds (each) | median seconds | peak RSS MB |",

@@ -10,8 +10,8 @@ import duckdb
 
 from shortage_radar.demand.stage import build_demand
 from shortage_radar.forecast.stage import build_forecasts
-from shortage_radar.supply.stage import build_supply
 from shortage_radar.settings import load_settings
+from shortage_radar.supply.stage import build_supply
 from shortage_radar.warehouse.publish import published_tables
 
 DOC = (Path(__file__).parents[1] / "docs" / "warehouse.md").read_text()
