@@ -106,7 +106,8 @@ def main(argv: list[str]) -> int:
             "",
             "`supply.simulate` (demand paths, projection, risk before replenishment, reorder "
             "levels for two supplier choices, customer-order ship days) on "
-            f"{args.series:,} series x {args.days} days x {args.paths:,} paths of synthetic inputs shaped like a run "
+            f"{args.series:,} series x {args.days} days x {args.paths:,} paths of synthetic "
+            "inputs shaped like a run "
             "(`bench/supply_bench.py: inputs`), each run in its own process.",
             "",
             "| runs | seconds (each) | median seconds | peak RSS MB |",
