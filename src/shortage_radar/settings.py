@@ -130,7 +130,7 @@ class WarningSettings(_Section):
     min_probability: float = Field(0.1, gt=0, le=1)
     severity: tuple[float, float, float] = (0.9, 0.7, 0.4)
     worse_by: float = Field(0.1, ge=0, le=1)
-    surge_days: int = Field(7, ge=1)
+    surge_days: int = Field(28, ge=1)
     uncertain_overdispersion: float = Field(1.0, ge=0)
 
     @field_validator("severity")
