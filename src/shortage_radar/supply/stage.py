@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from shortage_radar.demand.series import series_id
 from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.forecast.uncertainty import quantiles
 from shortage_radar.settings import Settings
@@ -152,17 +153,37 @@ def _series(
     service_level. Suppliers: the primary (lowest priority number) and, among the others, the
     backup with the shortest median lead time.
     """
+    # Series with a forecast, and those with only stock, orders or POs (no sales yet: zero
+    # demand), so every open customer order line gets an ETA and every PO line is projected.
     s: pl.DataFrame = con.sql(
         """
-        SELECT m.unique_id, m.sku, m.location, m.shock_var, m.level_var, m.overdispersion,
+        WITH keys AS (
+            SELECT sku, location FROM core.forecast_models
+            UNION SELECT sku, location FROM staging.inventory WHERE date < $as_of
+            UNION SELECT sku, location FROM staging.customer_orders
+                WHERE coalesce(status, 'open') = 'open' AND order_date < $as_of
+            UNION SELECT sku, location FROM staging.purchase_orders
+                WHERE status = 'open' AND order_date < $as_of
+        )
+        SELECT m.unique_id AS model_id, k.sku, k.location,
+               coalesce(m.shock_var, 0) AS shock_var, coalesce(m.level_var, 0) AS level_var,
+               coalesce(m.overdispersion, 0) AS overdispersion,
                c.abc, i.service_level AS item_service, i.status AS item_status,
                coalesce(i.unit_price, i.unit_cost) AS unit_value
-        FROM core.forecast_models m
-        LEFT JOIN core.demand_classes c USING (unique_id)
-        LEFT JOIN staging.items i ON i.sku = m.sku
-        ORDER BY m.unique_id
-        """
+        FROM keys k
+        LEFT JOIN core.forecast_models m USING (sku, location)
+        LEFT JOIN core.demand_classes c ON c.unique_id = m.unique_id
+        LEFT JOIN staging.items i ON i.sku = k.sku
+        """,
+        params={"as_of": as_of},
     ).pl()
+    s = (
+        s.with_columns(
+            unique_id=pl.coalesce("model_id", series_id(pl.col("sku"), pl.col("location")))
+        )
+        .drop("model_id")
+        .sort("unique_id")
+    )
     by_abc = dict(zip("ABC", settings.policy.abc_service_level, strict=False))
     stock = on_hand_now(con, as_of)
     past = open_customer_orders(con, as_of).filter(pl.col("day") < 0)
