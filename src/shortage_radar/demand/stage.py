@@ -30,8 +30,5 @@ def build_demand(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     series = demand_series(sales.lazy(), stock.lazy(), freq=settings.freq, as_of=as_of)
     classes = classify(series, items, settings.classify, as_of=as_of)
     with db.transaction(con):
-        for table, frame in (("demand", series), ("demand_classes", classes)):
-            con.register("frame", frame)
-            con.execute(f"CREATE OR REPLACE TABLE core.{table} AS SELECT * FROM frame")  # noqa: S608
-            con.unregister("frame")
+        db.replace_core(con, {"demand": series, "demand_classes": classes})
     return classes.height

@@ -80,10 +80,7 @@ def build_forecasts(
             evaluated_on=pl.lit(as_of)
         )
     with db.transaction(con):
-        for table, frame in tables.items():
-            con.register("frame", frame)
-            con.execute(f"CREATE OR REPLACE TABLE core.{table} AS SELECT * FROM frame")  # noqa: S608
-            con.unregister("frame")
+        db.replace_core(con, tables)
     counts = models.group_by("model").len()
     return ForecastRun(
         series=models.height,

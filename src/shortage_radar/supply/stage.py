@@ -120,10 +120,7 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
         "customer_order_eta": eta,
     }
     with db.transaction(con):
-        for table, frame in tables.items():
-            con.register("frame", frame)
-            con.execute(f"CREATE OR REPLACE TABLE core.{table} AS SELECT * FROM frame")  # noqa: S608
-            con.unregister("frame")
+        db.replace_core(con, tables)
         con.execute(
             "CREATE TABLE IF NOT EXISTS core.warning_history AS "
             "SELECT * FROM core.shortage_warnings WITH NO DATA"

@@ -135,3 +135,12 @@ def staging_ddl(feed: Feed) -> str:
         f"CREATE TABLE IF NOT EXISTS staging.{feed.name} "
         f"({cols}, load_id BIGINT, row_number BIGINT)"
     )
+
+
+def replace_core(con: duckdb.DuckDBPyConnection, tables: dict[str, Any]) -> None:
+    """Replace each core.<name> with its polars frame; run it inside transaction() so a
+    stage's tables change together or not at all."""
+    for name, frame in tables.items():
+        con.register("frame", frame)
+        con.execute(f"CREATE OR REPLACE TABLE core.{name} AS SELECT * FROM frame")  # noqa: S608
+        con.unregister("frame")
