@@ -43,8 +43,8 @@ def _table(head: tuple[str, ...], rows: list[tuple[Any, ...]], left: int = 1) ->
     line = "  ".join(
         f"{{:{'<' if i < left or (i == last and left > 1) else '>'}{w}}}"
         for i, w in enumerate(widths)
-    ).rstrip()
-    return "\n".join(line.format(*map(str, r)) for r in [head, *rows])
+    )
+    return "\n".join(line.format(*map(str, r)).rstrip() for r in [head, *rows])
 
 
 def risk_lines(con: duckdb.DuckDBPyConnection, top: int = 10) -> list[str]:
