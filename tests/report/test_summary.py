@@ -51,3 +51,35 @@ def test_summary_counts_per_feed_and_points_at_the_quarantine() -> None:
 def test_clean_run_says_nothing_about_quarantine() -> None:
     text = format_summary(RunSummary(1, date(2026, 6, 1), Path("wh"), TOTALS[:1], ["runs"]))
     assert "look next" not in text
+
+
+def test_risk_lines_show_top_warnings_in_words_and_orders_per_supplier() -> None:
+    import duckdb
+
+    from shortage_radar.report.summary import risk_lines
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA core")
+    con.execute(
+        "CREATE TABLE core.shortage_warnings AS SELECT * FROM (VALUES "
+        "(2, 'B', 'main', 'high', 0.75, DATE '2026-06-03', 4.0, 40.0, 'continuing', "
+        "['supplier_late']),"
+        "(1, 'A', 'main', 'critical', 0.95, DATE '2026-06-02', 10.0, 1234.5, 'new', "
+        "['demand_surge', 'no_open_supply']),"
+        "(NULL, 'C', 'main', 'low', 0.2, NULL, 1.0, 1.0, 'resolved', [])) "
+        "t(risk_rank, sku, location, severity, stockout_probability, expected_stockout_date, "
+        "expected_units_short, value_at_risk, status, reasons)"
+    )
+    con.execute(
+        "CREATE TABLE core.reorder_suggestions AS SELECT * FROM (VALUES "
+        "('S1', 'order', 10.0, DATE '2026-06-01'), ('S1', 'order', 5.0, DATE '2026-06-01'), "
+        "('S2', 'expedite', 7.0, DATE '2026-06-01')) "
+        "t(supplier_id, action, order_quantity, order_by_date)"
+    )
+    text = "\n".join(risk_lines(con))
+    assert text.index(" A ") < text.index(" B ")  # rank 1 first; the resolved C is not listed
+    assert " C " not in text
+    assert "demand surge, nothing on order" in text and "95%" in text and "1,234" in text
+    assert "order suggestions: 2 lines" in text
+    assert "S1            2     15  2026-06-01" in text
+    assert "PO lines to expedite: 1" in text
