@@ -28,7 +28,9 @@ def inputs(series: int, paths: int, days: int, seed: int) -> Any:
 
     rng = np.random.default_rng(seed)
     rate = rng.gamma(0.6, 5.0, series)
-    span = days + 40
+    # as in the stage: paths run past `days` only where lead time + review (here at most
+    # 30 + 7 + 1 days) is longer
+    span = max(days, 30 + 7 + 1)
     lines = rng.choice(series, series // 3, replace=False)
     orders = np.sort(rng.choice(series, series // 5, replace=False))
     return Inputs(
