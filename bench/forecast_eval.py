@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from shortage_radar.demand.classify import classify
+from shortage_radar.demand.series import from_end
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import Engine
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
@@ -111,9 +112,7 @@ def _score(rows: pl.DataFrame, truth: pl.DataFrame, scale: pl.DataFrame) -> pl.D
 
 def _plain(fit: pl.DataFrame, truth: pl.DataFrame, last: int) -> pl.DataFrame:
     """Each series' empirical quantiles of its last `last` periods held flat; mean: their mean."""
-    recent = fit.filter(
-        pl.int_range(pl.len()).over("unique_id") >= pl.len().over("unique_id").cast(pl.Int64) - last
-    )
+    recent = fit.filter(from_end() <= last)
     q = recent.group_by("unique_id").agg(
         mean=pl.col("y").mean(),
         **{f"q{round(p * 100)}": pl.col("y").quantile(p, interpolation="higher") for p in PROBS},

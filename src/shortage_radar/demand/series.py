@@ -15,6 +15,12 @@ def series_id(sku: pl.Expr, location: pl.Expr) -> pl.Expr:
     return pl.concat_str([sku, location], separator="@")
 
 
+def from_end() -> pl.Expr:
+    """Per row of a frame sorted by unique_id, ds: 1 for a series' last period, 2 for the one
+    before, and so on (the last n periods are those with from_end() <= n)."""
+    return pl.len().over("unique_id").cast(pl.Int64) - pl.int_range(pl.len()).over("unique_id")
+
+
 def period_start(day: pl.Expr, freq: str) -> pl.Expr:
     """The first day of the period holding `day`."""
     return day if freq == "D" else day.dt.truncate(PERIOD[freq])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from shortage_radar.demand.series import from_end
+
 
 def fit_frame(demand: pl.DataFrame, *, history: int, window: int) -> pl.DataFrame:
     """Per series the last `history` periods as (unique_id, ds, y), censored periods imputed.
@@ -35,9 +37,6 @@ def fit_frame(demand: pl.DataFrame, *, history: int, window: int) -> pl.DataFram
             .then(pl.max_horizontal("y", pl.col("_est").fill_null(uncensored_mean).fill_null(0.0)))
             .otherwise("y")
         )
-        .filter(
-            pl.int_range(pl.len()).over("unique_id")
-            >= pl.len().over("unique_id").cast(pl.Int64) - history
-        )
+        .filter(from_end() <= history)
         .select("unique_id", "ds", pl.col("y").cast(pl.Float64))
     )

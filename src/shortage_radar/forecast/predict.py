@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shortage_radar.demand.series import PERIOD
+from shortage_radar.demand.series import PERIOD, from_end
 from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.portfolio import DAYS, make_model, periods
 from shortage_radar.forecast.select import add_quantiles, fill_dispersion, portfolio_of
@@ -87,10 +87,7 @@ def forecast(
         parts.append(out)
         failed += bad
     future = _future(fit, freq, h)
-    recent = fit.filter(
-        pl.int_range(pl.len()).over("unique_id")
-        >= pl.len().over("unique_id").cast(pl.Int64) - window
-    )
+    recent = fit.filter(from_end() <= window)
     rate = recent.group_by("unique_id").agg(rate=pl.col("y").mean(), n=pl.len())
     flat = planned.filter(
         pl.col("model").is_in(["NewRate", "Zero"]) | pl.col("unique_id").is_in(failed)

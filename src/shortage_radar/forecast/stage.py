@@ -92,12 +92,7 @@ def build_forecasts(
 
 def _stored(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     """The stored choice of the last selection (series with status `selected`), if any."""
-    (exists,) = db.one(
-        con,
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'core' AND table_name = 'forecast_models'",
-    )
-    if not exists:
+    if not db.table_exists(con, "core", "forecast_models"):
         return None
     stored: pl.DataFrame = con.sql(
         "SELECT unique_id, demand_class, model, spec, status, cv_rmsse, overdispersion, shock_var, "

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from shortage_radar.demand.series import series_id
+from shortage_radar.demand.series import from_end, series_id
 from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.forecast.uncertainty import quantiles
 from shortage_radar.settings import Settings
@@ -58,9 +58,10 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
         growth=cfg.lead_time_growth,
     )
     lines = open_lines(pos, as_of)
-    s = _series(con, settings, as_of, sup, perf)
+    open_orders = open_customer_orders(con, as_of)
+    s = _series(con, settings, as_of, sup, perf, open_orders)
     index = s.select("sku", "location").with_row_index("s")
-    orders = _orders(open_customer_orders(con, as_of), index)
+    orders = _orders(open_orders, index)
     lead = np.stack([_lead_draws(s, perf, c, cfg.paths, rng, default=days) for c in CHOICES])
     span = max(days, int(lead.max(initial=0)) + settings.policy.review_days + 1)
     arrive = arrival_days(lines, perf, as_of, cfg.paths, rng, unknown_delay=cfg.unknown_delay_days)
@@ -143,6 +144,7 @@ def _series(
     as_of: date,
     sup: pl.DataFrame,
     perf: pl.DataFrame,
+    open_orders: pl.DataFrame,
 ) -> pl.DataFrame:
     """One row per forecast series with what the paths and the policy need.
 
@@ -183,8 +185,11 @@ def _series(
     )
     by_abc = dict(zip("ABC", settings.policy.abc_service_level, strict=False))
     stock = on_hand_now(con, as_of)
-    past = open_customer_orders(con, as_of).filter(pl.col("day") < 0)
-    past = past.group_by("sku", "location").agg(past_due=pl.col("remaining").sum())
+    past = (
+        open_orders.filter(pl.col("day") < 0)
+        .group_by("sku", "location")
+        .agg(past_due=pl.col("remaining").sum())
+    )
     ranked = sup.join(
         perf.select("supplier_id", "sku", "lead_time_p50", "lead_time_p90"),
         on=["supplier_id", "sku"],
@@ -417,11 +422,9 @@ def _reasons(
     w = settings.warnings
     k = max(1, round(w.surge_days / DAYS[settings.freq]))
     demand = con.sql("SELECT unique_id, ds, y FROM core.demand ORDER BY unique_id, ds").pl()
-    at = pl.int_range(pl.len()).over("unique_id")
-    n = pl.len().over("unique_id").cast(pl.Int64)
-    recent = demand.filter(at >= n - k).group_by("unique_id").agg(recent=pl.col("y").sum())
+    recent = demand.filter(from_end() <= k).group_by("unique_id").agg(recent=pl.col("y").sum())
     before = (
-        demand.filter((at < n - k) & (at >= n - 14 * k))
+        demand.filter(from_end().is_between(k + 1, 14 * k))
         .group_by("unique_id")
         .agg(base=pl.col("y").mean() * k)
     )
@@ -480,12 +483,7 @@ def _with_affected(risk: pl.DataFrame, eta: pl.DataFrame) -> pl.DataFrame:
 def _previous_warnings(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame | None:
     """The warnings of the latest earlier as-of date, if any (re-runs of a date compare with
     the date before it, not with themselves)."""
-    (exists,) = db.one(
-        con,
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'core' AND table_name = 'warning_history'",
-    )
-    if not exists:
+    if not db.table_exists(con, "core", "warning_history"):
         return None
     prev: pl.DataFrame = con.sql(
         "SELECT * FROM core.warning_history WHERE as_of = "

@@ -101,6 +101,16 @@ def one(
     return rows[0] if rows else ()
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether schema.name exists (a stage's first run finds no tables of earlier runs)."""
+    (n,) = one(
+        con,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    )
+    return bool(n)
+
+
 def _move_raw_tables_to_files(con: duckdb.DuckDBPyConnection) -> None:
     """Warehouses of the first days kept raw rows in tables: write them out as load files."""
     tables = con.execute(
