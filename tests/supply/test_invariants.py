@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shortage_radar.supply.policy import cumulative, levels
+from shortage_radar.supply.policy import levels
 from shortage_radar.supply.projection import project
 
 cases = st.tuples(
@@ -33,13 +33,13 @@ def test_more_stock_never_makes_a_stockout_earlier_or_likelier(
     seed, on_hand, extra, rate = case
     demand, arrivals = _paths(seed, rate)
     zeros = np.zeros((1, 30))
-    low = project(np.array([on_hand]), demand, zeros, np.zeros(1), arrivals)
-    high = project(np.array([on_hand + extra]), demand, zeros, np.zeros(1), arrivals)
-    assert (high.first_stockout() >= low.first_stockout()).all()
-    assert (high.stockout_probability() <= low.stockout_probability()).all()
     lead = np.random.default_rng(seed).integers(1, 30, (1, 200))
-    assert high.risk_before(lead)[0][0] <= low.risk_before(lead)[0][0]
-    assert high.risk_before(lead)[1][0] <= low.risk_before(lead)[1][0]
+    low = project(np.array([on_hand]), demand, zeros, np.zeros(1), arrivals, lead)
+    high = project(np.array([on_hand + extra]), demand, zeros, np.zeros(1), arrivals, lead)
+    assert (high.first_stockout >= low.first_stockout).all()
+    assert (high.stockout_probability <= low.stockout_probability).all()
+    assert high.risk[0] <= low.risk[0]
+    assert high.units_short[0] <= low.units_short[0]
 
 
 @settings(max_examples=60, deadline=None)
@@ -50,9 +50,7 @@ def test_a_higher_service_level_never_lowers_the_reorder_point(
     seed, _, _, rate = case
     demand, _ = _paths(seed, rate)
     lead = np.random.default_rng(seed + 1).integers(0, 25, (1, 200))
-    rop, upto, _ = levels(cumulative(demand), lead, 5, np.array([service]))
-    rop_hi, upto_hi, _ = levels(
-        cumulative(demand), lead, 5, np.array([min(service + more, 0.9999)])
-    )
+    rop, upto, _ = levels(demand, lead, 5, np.array([service]))
+    rop_hi, upto_hi, _ = levels(demand, lead, 5, np.array([min(service + more, 0.9999)]))
     assert rop_hi[0] >= rop[0] and upto_hi[0] >= upto[0]
     assert upto[0] >= rop[0]

@@ -6,15 +6,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from shortage_radar.supply.policy import cumulative, demand_over, levels, order_quantity
+from shortage_radar.supply.policy import demand_over, levels, order_quantity
 
 
 def test_demand_over_sums_each_path_over_its_own_lead_time() -> None:
     paths = np.array([[[1.0, 2.0, 3.0], [5.0, 5.0, 5.0]]])
-    assert demand_over(cumulative(paths), np.array([[2, 0]])).tolist() == [[3.0, 0.0]]
-    assert demand_over(cumulative(paths), np.array([[9, 3]])).tolist() == [
-        [6.0, 15.0]
-    ]  # capped at h
+    assert demand_over(paths, np.array([[2, 0]])).tolist() == [[3.0, 0.0]]
+    assert demand_over(paths, np.array([[9, 3]])).tolist() == [[6.0, 15.0]]  # capped at h
+    # several day counts at once: [r, s, p] in, [r, s, p] out
+    stacked = demand_over(paths, np.array([[[1, 2]], [[3, -1]]]))
+    assert stacked.tolist() == [[[1.0, 10.0]], [[6.0, 0.0]]]
 
 
 def test_moq_and_pack_rounding() -> None:
@@ -33,7 +34,7 @@ def test_normal_demand_with_fixed_lead_time_gives_the_textbook_reorder_point() -
     # N(100, 20^2) a day, lead time 5 days, 95% cycle service: 500 + 1.645 * 20 * sqrt(5)
     n = 20000
     rop, upto, mean_lt = levels(
-        cumulative(_normal_paths(n, 30, 100, 20)), np.full((1, n), 5), 2, np.array([0.95])
+        _normal_paths(n, 30, 100, 20), np.full((1, n), 5), 2, np.array([0.95])
     )
     sd_l = 20 * np.sqrt(5)
     textbook = 500 + stats.norm.ppf(0.95) * sd_l
@@ -49,7 +50,7 @@ def test_lead_time_uncertainty_raises_the_reorder_point() -> None:
     # same mean lead time 5, but 3 or 7 days at random: the sum is wider, so s is higher
     n = 20000
     paths = _normal_paths(n, 30, 100, 20)
-    fixed = levels(cumulative(paths), np.full((1, n), 5), 0, np.array([0.95]))[0]
+    fixed = levels(paths, np.full((1, n), 5), 0, np.array([0.95]))[0]
     lead = np.random.default_rng(4).choice([3, 7], size=(1, n))
-    varying = levels(cumulative(paths), lead, 0, np.array([0.95]))[0]
+    varying = levels(paths, lead, 0, np.array([0.95]))[0]
     assert varying[0] > fixed[0] + 100

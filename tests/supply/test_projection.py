@@ -13,6 +13,7 @@ def _one(
     arrivals: list[float],
     booked: list[float] | None = None,
     past_due: float = 0.0,
+    replenish: int = 0,
 ):
     h = len(demand)
     return project(
@@ -21,6 +22,7 @@ def _one(
         np.array([booked or [0.0] * h]),
         np.array([past_due]),
         np.array([[arrivals]], dtype=float),
+        np.array([[replenish]]),
     )
 
 
@@ -29,29 +31,54 @@ def test_constant_demand_with_a_po_on_day_five_runs_out_on_day_fifteen() -> None
     arrivals = [0.0] * 20
     arrivals[4] = 50.0
     p = _one(100, [10.0] * 20, arrivals)
-    assert p.first_stockout()[0, 0] == 14  # day 15 is index 14
-    assert p.net[0, 0, 3] == 60 and p.net[0, 0, 4] == 100
-    assert p.stockout_probability()[0].tolist() == [0.0] * 14 + [1.0] * 6
+    assert p.first_stockout[0, 0] == 14  # day 15 is index 14
+    assert p.expected_on_hand[0, 3] == 60 and p.expected_on_hand[0, 4] == 100
+    assert p.expected_inbound[0, 4] == 50 and p.expected_inbound[0].sum() == 50
+    assert p.stockout_probability[0].tolist() == [0.0] * 14 + [1.0] * 6
 
 
 def test_a_past_due_customer_order_takes_stock_first() -> None:
     p = _one(30, [0.0] * 3, [0.0] * 3, past_due=30)
-    assert p.net[0, 0].tolist() == [0.0, 0.0, 0.0]
-    assert p.first_stockout()[0, 0] == 0
+    assert p.expected_on_hand[0].tolist() == [0.0, 0.0, 0.0]
+    assert p.first_stockout[0, 0] == 0
 
 
 def test_booked_orders_consume_the_forecast() -> None:
     # forecast 5 a day; an order of 8 on day 2 replaces that day's 5, not adds to it
     p = _one(100, [5.0] * 3, [0.0] * 3, booked=[0.0, 8.0, 0.0])
-    assert p.net[0, 0].tolist() == [95.0, 87.0, 82.0]
+    assert p.expected_on_hand[0].tolist() == [95.0, 87.0, 82.0]
 
 
 def test_risk_before_replenishment() -> None:
     # two paths: one runs out on day index 2, the other never; replenishment arrives on the
     # morning of day index 5, so what is owed at the end of day index 4 is short
     demand = np.array([[[4.0] * 6, [1.0] * 6]])
-    p = project(np.array([10.0]), demand, np.zeros((1, 6)), np.zeros(1), np.zeros((1, 2, 6)))
-    prob, short = p.risk_before(np.array([[5, 5]]))
-    assert prob.tolist() == [0.5]
+    p = project(
+        np.array([10.0]),
+        demand,
+        np.zeros((1, 6)),
+        np.zeros(1),
+        np.zeros((1, 2, 6)),
+        np.array([[5, 5]]),
+    )
+    assert p.risk.tolist() == [0.5]
     # path 1 owes 4 * 5 - 10 = 10 units then, path 2 none: mean 5
-    assert short.tolist() == [5.0]
+    assert p.units_short.tolist() == [5.0]
+    # the shelf: path 1 has 6, 2, 0, ... and path 2 9, 8, ..., 4: means 7.5, 5, 3.5, ...
+    assert p.expected_on_hand[0].tolist() == [7.5, 5.0, 3.5, 3.0, 2.5, 2.0]
+    assert p.stockout_probability[0].tolist() == [0, 0, 0.5, 0.5, 0.5, 0.5]
+    assert p.first_stockout[0].tolist() == [2, 6]
+
+
+def test_demand_paths_may_run_past_the_projected_days() -> None:
+    # paths of 5 days, projection of 3: the extra days (for lead-time demand) are ignored
+    p = project(
+        np.array([4.0]),
+        np.array([[[1.0, 1.0, 1.0, 9.0, 9.0]]]),
+        np.zeros((1, 3)),
+        np.zeros(1),
+        np.zeros((1, 1, 3)),
+        np.array([[3]]),
+    )
+    assert p.expected_on_hand[0].tolist() == [3.0, 2.0, 1.0]
+    assert p.first_stockout[0].tolist() == [3] and p.risk.tolist() == [0.0]

@@ -2,44 +2,51 @@
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
 
-def cumulative(paths: np.ndarray) -> np.ndarray:
-    """[s, p, h + 1] demand of each path summed over its first 0, 1, ..., h days."""
-    cum = np.zeros((*paths.shape[:2], paths.shape[2] + 1))
-    np.cumsum(paths, axis=2, out=cum[:, :, 1:])
-    return cum
-
-
-def demand_over(cum: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """[s, p] demand of each path summed over its first days[s, p] days (0 days: 0), from
-    cumulative() of the paths.
+def demand_over(paths: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Demand of each path summed over its first days[..., s, p] days (0 days: 0; capped at
+    the h days of the paths), shape days.shape, from demand paths [s, p, h].
 
     The lead-time demand with lead-time uncertainty: each path has its own lead time, drawn
     from the supplier's history, so the spread of the sum carries both uncertainties (the
     bootstrap of Willemain, Smart & Schwarz 2004, IJF 20, with lead times resampled too).
     """
-    h = cum.shape[2] - 1
-    idx = np.clip(days, 0, h)[:, :, None]
-    over: np.ndarray = np.take_along_axis(cum, idx, axis=2)[:, :, 0]
-    return over
+    want = np.asarray(days, dtype=np.int64)
+    stacked = want.reshape(-1, *paths.shape[:2])
+    out = np.zeros(stacked.shape)
+    _sums(np.asarray(paths, dtype=np.float64), np.clip(stacked, 0, paths.shape[2]), out)
+    return out.reshape(want.shape)
+
+
+@nb.njit(parallel=True, cache=True)
+def _sums(paths: np.ndarray, days: np.ndarray, out: np.ndarray) -> None:
+    """out[r, s, p] = sum of paths[s, p, :days[r, s, p]], one running sum per path."""
+    n, n_paths, _ = paths.shape
+    for i in nb.prange(n):
+        for j in range(n_paths):
+            for r in range(days.shape[0]):
+                total = 0.0
+                for t in range(days[r, i, j]):
+                    total += paths[i, j, t]
+                out[r, i, j] = total
 
 
 def levels(
-    cum: np.ndarray, lead_days: np.ndarray, review_days: int, service: np.ndarray
+    paths: np.ndarray, lead_days: np.ndarray, review_days: int, service: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per series (reorder point, order-up-to level, mean lead-time demand).
 
     A periodic-review (R, s, S) policy (Silver, Pyke & Thomas 2017, ch. 6): the reorder point
     s is the `service` quantile of demand over the lead time, the order-up-to level S that of
-    demand over the lead time plus the review period, both from the paths (not from
-    z * sigma * sqrt(L), which assumes normal demand and fails for slow movers). service is
-    the cycle service level: the chance a replenishment cycle ends without a stock-out.
-    `cum`: cumulative() of the demand paths.
+    demand over the lead time plus the review period, both from the demand paths [s, p, h]
+    (not from z * sigma * sqrt(L), which assumes normal demand and fails for slow movers).
+    service is the cycle service level: the chance a replenishment cycle ends without a
+    stock-out.
     """
-    over_l = demand_over(cum, lead_days)
-    over_lr = demand_over(cum, lead_days + review_days)
+    over_l, over_lr = demand_over(paths, np.stack([lead_days, lead_days + review_days]))
     q = np.clip(service, 0.0, 1.0)[:, None]
     rop = _row_quantile(over_l, q)
     upto = np.maximum(_row_quantile(over_lr, q), rop)

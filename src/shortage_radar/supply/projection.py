@@ -4,52 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 
 @dataclass
 class Projection:
-    """Per series (s), path (p) and day (t, 0 = the as-of day) what stock is left.
+    """What the paths of stock say, per series (s), day (t, 0 = the as-of day) and path (p).
 
-    net[s, p, t]: stock at the end of day t, negative for demand owed (backorders); the
-    per-day and per-series figures below are read off it.
+    Stock at the end of day t is negative for demand owed (backorders); it is walked path by
+    path in project() and only these summaries are kept.
     """
 
-    net: np.ndarray
-    inbound: np.ndarray  # [s, p, t] units arriving on day t
-
-    def expected_on_hand(self) -> np.ndarray:
-        """[s, t] mean over paths of the stock on the shelf at the end of day t."""
-        return np.maximum(self.net, 0).mean(axis=1)  # type: ignore[no-any-return]
-
-    def stockout_probability(self) -> np.ndarray:
-        """[s, t] share of paths with nothing left at the end of day t."""
-        return (self.net <= 0).mean(axis=1)  # type: ignore[no-any-return]
-
-    def expected_inbound(self) -> np.ndarray:
-        """[s, t] mean units arriving on day t."""
-        return self.inbound.mean(axis=1)  # type: ignore[no-any-return]
-
-    def first_stockout(self) -> np.ndarray:
-        """[s, p] first day with nothing left, or the horizon length when it never happens."""
-        out = self.net <= 0
-        h = self.net.shape[2]
-        first: np.ndarray = np.where(out.any(axis=2), out.argmax(axis=2), h)
-        return first
-
-    def risk_before(self, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per series, given per path the day replenishment ordered today would arrive
-        (`days`, [s, p]): the probability that some demand goes unserved before it (stock
-        below zero: the complement of the cycle service level), and the expected units short
-        when it arrives (demand owed then, 0 when stock lasts)."""
-        h = self.net.shape[2]
-        until = np.clip(days, 0, h)
-        short = self.net < 0
-        first_short = np.where(short.any(axis=2), short.argmax(axis=2), h)
-        prob = (first_short < until).mean(axis=1)
-        last = np.clip(days, 1, h) - 1
-        owed = -np.take_along_axis(self.net, last[:, :, None], axis=2)[:, :, 0]
-        return prob, np.maximum(owed, 0).mean(axis=1)
+    expected_on_hand: np.ndarray  # [s, t] mean over paths of the stock on the shelf
+    stockout_probability: np.ndarray  # [s, t] share of paths with nothing left
+    expected_inbound: np.ndarray  # [s, t] mean units arriving on day t
+    first_stockout: np.ndarray  # [s, p] first day with nothing left, t's length if never
+    # Given per path the day replenishment ordered today would arrive (`replenish`):
+    risk: np.ndarray  # [s] probability that some demand goes unserved before it (stock
+    # below zero: the complement of the cycle service level)
+    units_short: np.ndarray  # [s] expected units owed when it arrives (0 when stock lasts)
 
 
 def project(
@@ -58,17 +32,83 @@ def project(
     booked: np.ndarray,
     past_due: np.ndarray,
     arrivals: np.ndarray,
+    replenish: np.ndarray,
 ) -> Projection:
     """Project stock: on hand, plus arrivals, minus what goes out each day.
 
-    In (s series, p paths, h days): on_hand [s]; demand [s, p, h] sample paths of forecast
+    In (s series, p paths, h days): on_hand [s]; demand [s, p, >= h] sample paths of forecast
     demand; booked [s, h] open customer orders by requested day; past_due [s] customer orders
-    already late, which go out first, on day 0; arrivals [s, p, h] units arriving. Booked
-    orders consume the forecast (a day's outflow is the larger of the two), so an order that
-    is part of the forecast demand is not counted twice: forecast consumption as in SAP APO
-    and Oracle ASCP, with a window of one day.
+    already late, which go out first, on day 0; arrivals [s, p, h] units arriving; replenish
+    [s, p] the day an order placed today would arrive on each path. Booked orders consume the
+    forecast (a day's outflow is the larger of the two), so an order that is part of the
+    forecast demand is not counted twice: forecast consumption as in SAP APO and Oracle ASCP,
+    with a window of one day.
     """
-    outflow = np.maximum(demand, booked[:, None, :])
-    outflow[:, :, 0] += past_due[:, None]
-    net = on_hand[:, None, None] + np.cumsum(arrivals - outflow, axis=2)
-    return Projection(net=net, inbound=arrivals)
+    n, n_paths, h = arrivals.shape
+    on_shelf = np.zeros((n, h))
+    out = np.zeros((n, h))
+    inbound = np.zeros((n, h))
+    first = np.empty((n, n_paths), dtype=np.int64)
+    short = np.empty((n, n_paths), dtype=np.bool_)
+    owed = np.empty((n, n_paths))
+    _walk(
+        np.asarray(on_hand, dtype=np.float64) - past_due,
+        np.asarray(demand, dtype=np.float64),
+        np.asarray(booked, dtype=np.float64),
+        np.asarray(arrivals, dtype=np.float64),
+        np.asarray(replenish, dtype=np.int64),
+        on_shelf,
+        out,
+        inbound,
+        first,
+        short,
+        owed,
+    )
+    return Projection(
+        expected_on_hand=on_shelf / n_paths,
+        stockout_probability=out / n_paths,
+        expected_inbound=inbound / n_paths,
+        first_stockout=first,
+        risk=short.mean(axis=1),
+        units_short=owed.mean(axis=1),
+    )
+
+
+@nb.njit(parallel=True, cache=True)
+def _walk(
+    start: np.ndarray,
+    demand: np.ndarray,
+    booked: np.ndarray,
+    arrivals: np.ndarray,
+    replenish: np.ndarray,
+    on_shelf: np.ndarray,
+    out: np.ndarray,
+    inbound: np.ndarray,
+    first: np.ndarray,
+    short: np.ndarray,
+    owed: np.ndarray,
+) -> None:
+    """One pass per path, summaries summed in place: the stock of every path and day is
+    never stored (numpy's version wrote and re-read it a dozen times, most of the step)."""
+    n, n_paths, h = arrivals.shape
+    for i in nb.prange(n):
+        for j in range(n_paths):
+            until = min(max(replenish[i, j], 0), h)
+            last = min(max(replenish[i, j], 1), h) - 1
+            net = start[i]
+            first_out = h
+            first_short = h
+            for t in range(h):
+                net += arrivals[i, j, t] - max(demand[i, j, t], booked[i, t])
+                inbound[i, t] += arrivals[i, j, t]
+                if net > 0.0:
+                    on_shelf[i, t] += net
+                else:
+                    out[i, t] += 1.0
+                    first_out = min(first_out, t)
+                    if net < 0.0:
+                        first_short = min(first_short, t)
+                if t == last:
+                    owed[i, j] = max(-net, 0.0)
+            first[i, j] = first_out
+            short[i, j] = first_short < until

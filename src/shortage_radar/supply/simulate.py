@@ -8,12 +8,12 @@ import numpy as np
 
 from shortage_radar.forecast.uncertainty import sample_paths
 from shortage_radar.supply.eta import ship_days
-from shortage_radar.supply.policy import cumulative, levels
+from shortage_radar.supply.policy import levels
 from shortage_radar.supply.projection import project
 
 # Cells of one chunk (series x paths x days): the chunk adapts so 10,000 series never sit in
 # memory at once (about 200 MB per float64 array of a chunk).
-CHUNK_CELLS = 25_000_000
+CHUNK_CELLS = 3_000_000
 
 
 @dataclass
@@ -69,29 +69,18 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
         demand = sample_paths(x.mean[lo:hi], x.shock_var[lo:hi], x.level_var[lo:hi], n_paths, rng)
-        arrivals = np.zeros((hi - lo, n_paths, days))
-        mine = np.nonzero((x.line_series >= lo) & (x.line_series < hi))[0]
-        if mine.size:
-            d = x.arrive[mine]
-            rows = np.repeat((x.line_series[mine] - lo)[:, None], n_paths, axis=1)
-            path = np.broadcast_to(np.arange(n_paths), d.shape)
-            qty = np.repeat(x.line_qty[mine][:, None], n_paths, axis=1)
-            ok = d < days
-            np.add.at(arrivals, (rows[ok], path[ok], d[ok]), qty[ok])
+        arrivals = _arrivals(x, lo, hi, n_paths)
         p = project(
-            x.on_hand[lo:hi], demand[:, :, :days], x.booked[lo:hi], x.past_due[lo:hi], arrivals
+            x.on_hand[lo:hi], demand, x.booked[lo:hi], x.past_due[lo:hi], arrivals, x.lead[0, lo:hi]
         )
-        risk, short = p.risk_before(x.lead[0, lo:hi])
-        cum = cumulative(demand)
-        lv = [levels(cum, x.lead[j, lo:hi], x.review_days, x.service[lo:hi]) for j in range(k)]
-        del cum
+        lv = [levels(demand, x.lead[j, lo:hi], x.review_days, x.service[lo:hi]) for j in range(k)]
         for name, value in (
-            ("expected_on_hand", p.expected_on_hand()),
-            ("stockout_probability", p.stockout_probability()),
-            ("expected_inbound", p.expected_inbound()),
-            ("risk", risk),
-            ("units_short", short),
-            ("first_stockout", _median_first(p.first_stockout(), days)),
+            ("expected_on_hand", p.expected_on_hand),
+            ("stockout_probability", p.stockout_probability),
+            ("expected_inbound", p.expected_inbound),
+            ("risk", p.risk),
+            ("units_short", p.units_short),
+            ("first_stockout", _median_first(p.first_stockout, days)),
             ("reorder_point", np.stack([v[0] for v in lv])),
             ("order_up_to", np.stack([v[1] for v in lv])),
             ("lead_demand", np.stack([v[2] for v in lv])),
@@ -99,10 +88,10 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
             parts.setdefault(name, []).append(value)
         orders = np.nonzero((x.order_series >= lo) & (x.order_series < hi))[0]
         if orders.size:
-            supply = x.on_hand[lo:hi, None, None] + np.cumsum(arrivals, axis=2)
-            ship[orders] = ship_days(
-                supply, x.order_series[orders] - lo, x.order_need[orders], x.order_day[orders]
-            )
+            # supply to booked orders: on hand plus arrivals so far, for their series only
+            rows, series = np.unique(x.order_series[orders] - lo, return_inverse=True)
+            supply = x.on_hand[lo + rows, None, None] + np.cumsum(arrivals[rows], axis=2)
+            ship[orders] = ship_days(supply, series, x.order_need[orders], x.order_day[orders])
     joined = {
         name: np.concatenate(parts[name], axis=1 if name in _PER_CHOICE else 0)
         if name in parts
@@ -111,6 +100,19 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
         if name != "ship"
     }
     return Outcome(**joined, ship=ship)
+
+
+def _arrivals(x: Inputs, lo: int, hi: int, n_paths: int) -> np.ndarray:
+    """[series lo..hi, path, day] units of open PO lines arriving within the projection."""
+    shape = (hi - lo, n_paths, x.days)
+    mine = np.nonzero((x.line_series >= lo) & (x.line_series < hi))[0]
+    if mine.size == 0:
+        return np.zeros(shape)
+    day = x.arrive[mine]
+    cell = ((x.line_series[mine] - lo)[:, None] * n_paths + np.arange(n_paths)) * x.days + day
+    ok = day < x.days
+    qty = np.broadcast_to(x.line_qty[mine][:, None], day.shape)
+    return np.bincount(cell[ok], weights=qty[ok], minlength=np.prod(shape)).reshape(shape)
 
 
 def _median_first(first: np.ndarray, days: int) -> np.ndarray:
