@@ -141,6 +141,14 @@ class WarningSettings(_Section):
         return v
 
 
+class BacktestSettings(_Section):
+    backorders: bool = True
+    warn_probability: float = Field(0.5, gt=0, le=1)
+    horizons: tuple[int, ...] = (7, 14, 28)
+    minmax_extra_days: float = Field(14.0, ge=0)
+    history_days: int = Field(730, ge=30)
+
+
 class ScheduleSettings(_Section):
     cron: str = "0 6 * * *"
     timezone: str = "UTC"
@@ -190,6 +198,7 @@ class Settings(BaseSettings):
     supply: SupplySettings = SupplySettings()
     policy: PolicySettings = PolicySettings()
     warnings: WarningSettings = WarningSettings()
+    backtest: BacktestSettings = BacktestSettings()
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -1,0 +1,95 @@
+"""Inventory replayed period by period with the demand that really happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Ledger:
+    """What happened per sku (s) and period (t) of a replay; units throughout."""
+
+    demand: np.ndarray  # [s, t] asked for in the period
+    short: np.ndarray  # [s, t] of that, not served from stock in the period
+    on_hand: np.ndarray  # [s, t] on the shelf at the end of the period
+    backlog: np.ndarray  # [s, t] owed at the end of the period (0 when sales are lost)
+    arrived: np.ndarray  # [s, t] received at the start of the period
+    ordered: np.ndarray  # [s, t] ordered at the start of the period (after its review)
+
+
+@dataclass
+class Stock:
+    """The state a policy sees at a review: per sku on hand, owed and what is on order."""
+
+    on_hand: np.ndarray  # [s]
+    backlog: np.ndarray  # [s]
+    due: np.ndarray  # [s, t] units that will arrive at the start of period t
+    placed: list[tuple[int, int, float, int]]  # (period, sku, units, arrival period) per order
+
+    def position(self, t: int) -> np.ndarray:
+        """[s] inventory position at the start of period t: on hand + on order - owed."""
+        return self.on_hand + self.due[:, t:].sum(axis=1) - self.backlog  # type: ignore[no-any-return]
+
+
+# A policy: at review period t, with the stock as it stands, per sku the units to order and
+# the periods until they arrive.
+Policy = Callable[[int, Stock], tuple[np.ndarray, np.ndarray]]
+
+
+def replay(
+    demand: np.ndarray,
+    start_on_hand: np.ndarray | None,
+    start_due: np.ndarray,
+    reviews: list[int],
+    policy: Policy,
+    *,
+    backorders: bool,
+) -> Ledger:
+    """Run a policy over the periods of `demand` [s, t], reviewing at the `reviews` periods.
+
+    Each period: the review (if any) places orders (lead 0 arrives at once), arrivals are
+    received, owed units go out first (backorder mode), then the period's demand is served
+    from what is on the shelf; what cannot be served is owed (backorders) or lost.
+    start_due [s, t]: units already on order at the start, by arrival period. Without a
+    starting stock (None), the policy sets it: its first review's order arrives at once.
+    """
+    n, periods = demand.shape
+    stock = Stock(
+        on_hand=np.zeros(n) if start_on_hand is None else np.asarray(start_on_hand, float).copy(),
+        backlog=np.zeros(n),
+        due=np.zeros((n, periods + 1)),
+        placed=[],
+    )
+    stock.due[:, :periods] += start_due
+    ledger = Ledger(*(np.zeros((n, periods)) for _ in range(6)))
+    ledger.demand[:] = demand
+    at_review = set(reviews)
+    for t in range(periods):
+        if t in at_review:
+            qty, lead = policy(t, stock)
+            qty = np.maximum(np.asarray(qty, dtype=float), 0.0)
+            lead = np.maximum(np.asarray(lead, dtype=np.int64), 0)
+            if start_on_hand is None and t == reviews[0]:
+                lead = np.zeros(n, dtype=np.int64)
+            when = np.minimum(t + lead, periods)
+            np.add.at(stock.due, (np.arange(n), when), qty)
+            stock.placed.extend(
+                (t, int(i), float(qty[i]), int(when[i])) for i in np.nonzero(qty > 0)[0]
+            )
+            ledger.ordered[:, t] = qty
+        ledger.arrived[:, t] = stock.due[:, t]
+        stock.on_hand += stock.due[:, t]
+        cleared = np.minimum(stock.backlog, stock.on_hand)
+        stock.backlog -= cleared
+        stock.on_hand -= cleared
+        served = np.minimum(demand[:, t], stock.on_hand)
+        stock.on_hand -= served
+        ledger.short[:, t] = demand[:, t] - served
+        if backorders:
+            stock.backlog += ledger.short[:, t]
+        ledger.on_hand[:, t] = stock.on_hand
+        ledger.backlog[:, t] = stock.backlog
+    return ledger

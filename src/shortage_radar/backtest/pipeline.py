@@ -1,0 +1,184 @@
+"""Our policy in a replay: the daily pipeline run at each review on the simulated stock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from shortage_radar.backtest.inventory import Policy, Stock
+from shortage_radar.backtest.world import World
+from shortage_radar.demand.stage import build_demand
+from shortage_radar.forecast.portfolio import DAYS
+from shortage_radar.forecast.stage import build_forecasts
+from shortage_radar.settings import Settings
+from shortage_radar.supply.stage import build_supply
+
+# Rows the replay writes into staging carry this load_id, so they can be told from the feeds.
+SIMULATED = -1
+
+
+def prepare(con: duckdb.DuckDBPyConnection, world: World) -> None:
+    """Make the staged feeds the replay's: nothing from the start on is known in advance.
+
+    Real snapshots from the start on and every customer order go (the replay's stock and
+    backlog replace them); so do real PO lines ordered from then on, and those still open
+    then (world.pending: they are written back as the replay's, open until they arrive).
+    """
+    start = world.period_date(0)
+    con.execute("DELETE FROM staging.inventory WHERE date >= ?", [start])
+    con.execute("DELETE FROM staging.customer_orders")
+    con.execute(
+        "DELETE FROM staging.purchase_orders WHERE order_date >= $start OR (status <> "
+        "'cancelled' AND (received_date >= $start OR (received_date IS NULL AND status = 'open')))",
+        {"start": start},
+    )
+
+
+@dataclass
+class Seen:
+    """What our pipeline said at each review, for scoring."""
+
+    warned: dict[int, list[np.ndarray]]  # horizon -> per review [s] stock-out within it
+    forecasts: list[pl.DataFrame] = field(default_factory=list)  # core.forecasts per review
+
+
+def ours(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    world: World,
+    seen: Seen,
+    warn_probability: float,
+) -> Policy:
+    """At each review: write the stock, backlog and orders so far into staging as of the
+    review date, run the demand, forecast and supply stages for that date, and order what
+    core.reorder_suggestions says. It warns of a stock-out within h periods when some day
+    of stock_projection in them has a stock-out probability >= warn_probability."""
+    keys = world.series.select("sku", "location").with_row_index("i")
+    chosen: dict[tuple[int, int], str | None] = {}  # (period, series) -> supplier ordered from
+
+    def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
+        day = world.period_date(t)
+        _write_state(con, world, keys, stock, chosen, day)
+        build_demand(con, settings, day)
+        build_forecasts(con, settings, day)
+        build_supply(con, settings, day)
+        seen.forecasts.append(
+            con.sql("SELECT unique_id, ds, mean, * LIKE 'q%' FROM core.forecasts")
+            .pl()
+            .with_columns(origin=pl.lit(day))
+        )
+        proj = con.sql("SELECT sku, location, ds, stockout_probability FROM core.stock_projection")
+        for h in seen.warned:
+            until = day + timedelta(days=h * DAYS[world.freq])
+            risky = (
+                proj.pl()
+                .filter(pl.col("ds") < until)
+                .group_by("sku", "location")
+                .agg(p=pl.col("stockout_probability").max())
+            )
+            flags = keys.join(risky, on=["sku", "location"], how="left").sort("i")
+            seen.warned[h].append((flags["p"].fill_null(0.0) >= warn_probability).to_numpy())
+        sug = con.sql(
+            "SELECT sku, location, supplier_id, order_quantity FROM core.reorder_suggestions "
+            "WHERE action = 'order'"
+        ).pl()
+        picked = keys.join(sug, on=["sku", "location"], how="inner")
+        qty = np.zeros(keys.height)
+        suppliers: list[str | None] = world.series["supplier_id"].to_list()
+        for i, supplier, q in picked.select("i", "supplier_id", "order_quantity").iter_rows():
+            qty[i] += q
+            suppliers[i] = supplier
+            chosen[(t, i)] = supplier
+        return qty, world.lead_periods(world.draw_lead(t, suppliers))
+
+    return policy
+
+
+def _write_state(
+    con: duckdb.DuckDBPyConnection,
+    world: World,
+    keys: pl.DataFrame,
+    stock: Stock,
+    chosen: dict[tuple[int, int], str | None],
+    day: date,
+) -> None:
+    """The replay's state as staged rows as of `day`: a snapshot at the end of the day before,
+    the backlog as a past-due customer order, and the PO lines as the feed would show them
+    (received on their arrival date when it is before `day`, open until then)."""
+    before = day - timedelta(days=1)
+    snap = keys.select(  # noqa: F841 (DuckDB reads it by name)
+        date=pl.lit(before),
+        sku="sku",
+        on_hand=pl.Series(stock.on_hand),
+        location="location",
+        load_id=pl.lit(SIMULATED),
+        row_number=pl.lit(0),
+    )
+    owed = (  # noqa: F841
+        keys.with_columns(q=pl.Series(stock.backlog))
+        .filter(pl.col("q") > 0)
+        .select(
+            order_id=pl.lit("backlog"),
+            sku="sku",
+            quantity="q",
+            order_date=pl.lit(before),
+            requested_date=pl.lit(before),
+            status=pl.lit("open"),
+            location="location",
+            load_id=pl.lit(SIMULATED),
+            row_number=pl.lit(0),
+        )
+    )
+    placed = pl.DataFrame(
+        [
+            {
+                "po_id": f"replay-{t}-{i}",
+                "sku": keys["sku"][i],
+                "location": keys["location"][i],
+                "supplier_id": chosen.get((t, i)),
+                "quantity": q,
+                "order_date": world.period_date(t),
+                "promised_date": world.period_date(t)
+                + timedelta(days=world.quoted.get((chosen.get((t, i)), keys["sku"][i]), 0.0)),
+                "arrives": world.period_date(when),
+                "units": q,
+            }
+            for t, i, q, when in stock.placed
+        ],
+        schema=world.pending.select(
+            "po_id",
+            "sku",
+            "location",
+            "supplier_id",
+            "quantity",
+            "order_date",
+            "promised_date",
+            "arrives",
+            "units",
+        ).schema,
+    )
+    lines = pl.concat([world.pending.select(placed.columns), placed])
+    got = pl.col("arrives") < day
+    po = lines.select(  # noqa: F841
+        "po_id",
+        "sku",
+        "location",
+        "supplier_id",
+        "quantity",
+        "order_date",
+        "promised_date",
+        received_date=pl.when(got).then(pl.col("arrives")),
+        received_quantity=pl.when(got).then(pl.col("units")),
+        status=pl.when(got).then(pl.lit("received")).otherwise(pl.lit("open")),
+        load_id=pl.lit(SIMULATED),
+        row_number=pl.lit(0),
+    )
+    con.execute("INSERT INTO staging.inventory BY NAME SELECT * FROM snap")
+    con.execute("DELETE FROM staging.customer_orders")
+    con.execute("INSERT INTO staging.customer_orders BY NAME SELECT * FROM owed")
+    con.execute("DELETE FROM staging.purchase_orders WHERE load_id = ?", [SIMULATED])
+    con.execute("INSERT INTO staging.purchase_orders BY NAME SELECT * FROM po")

@@ -1,0 +1,200 @@
+"""A whole backtest: replay our pipeline and the baselines on the same history, score them all."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from shortage_radar.backtest.baselines import min_max
+from shortage_radar.backtest.inventory import Ledger, Policy, replay
+from shortage_radar.backtest.pipeline import Seen, ours, prepare
+from shortage_radar.backtest.score import policy_scores, warning_scores
+from shortage_radar.backtest.world import World, build_world, reviews, start_due
+from shortage_radar.forecast.metrics import accuracy, scales, summarise
+from shortage_radar.settings import Settings
+
+
+@dataclass
+class Backtest:
+    """The JSON summary and the tables of a backtest."""
+
+    summary: dict[str, Any]
+    tables: dict[str, pl.DataFrame]
+
+
+def run_backtest(
+    con: duckdb.DuckDBPyConnection, settings: Settings, start: date, end: date, every: int
+) -> Backtest:
+    """Replay from `start` to `end` with a review every `every` periods, ours and min/max.
+
+    `con`: a warehouse holding the staged feeds, used up by the replay (its staging tables
+    are rewritten with the replay's stock and orders): give it a copy.
+    """
+    cfg = settings.backtest
+    world = build_world(
+        con,
+        start=start,
+        end=end,
+        freq=settings.freq,
+        history_days=cfg.history_days,
+        seed=settings.supply.seed,
+    )
+    at = reviews(world, end, every)
+    if not at:
+        raise ValueError(f"no review between {start} and {end}: the sales end before {start}")
+    due = start_due(world)
+    prepare(con, world)
+    seen = Seen(warned={h: [] for h in cfg.horizons})
+    minmax_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
+    policies: dict[str, tuple[Policy, dict[int, list[np.ndarray]]]] = {
+        "ours": (ours(con, settings, world, seen, cfg.warn_probability), seen.warned),
+        "min_max": (min_max(world, cfg.minmax_extra_days, minmax_warned), minmax_warned),
+    }
+    ledgers = {
+        name: replay(
+            world.replayed, world.start_on_hand, due, at, policy, backorders=cfg.backorders
+        )
+        for name, (policy, _) in policies.items()
+    }
+    classes = _classes(con, world)
+    rows = [
+        row
+        for name, (_, warned) in policies.items()
+        for row in _scores(name, world, ledgers[name], at, warned, classes)
+    ]
+    forecast = _forecast_scores(world, seen, classes)
+    scores = pl.DataFrame(rows)
+    summary = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "every": every,
+        "freq": settings.freq,
+        "reviews": len(at),
+        "series": world.series.height,
+        "initial_stock": "from the inventory feed"
+        if world.start_on_hand is not None
+        else "set by each policy at the start (its first order arrives at once)",
+        "unmet_demand": "backordered" if cfg.backorders else "lost",
+        "target_service_level": settings.service_level,
+        "methods": {
+            name: {
+                r["demand_class"]: {k: _num(v) for k, v in r.items() if k not in _KEYS}
+                for r in scores.filter(pl.col("method") == name).to_dicts()
+            }
+            for name in policies
+        },
+        "forecast": {
+            r["demand_class"]: {k: _num(v) for k, v in r.items() if k != "demand_class"}
+            for r in forecast.to_dicts()
+        },
+        "settings": settings.model_dump(mode="json"),
+    }
+    return Backtest(
+        summary=summary,
+        tables={
+            "backtest_scores": scores,
+            "backtest_forecast_accuracy": forecast,
+            "backtest_ledger": _ledger_frame(world, ledgers),
+        },
+    )
+
+
+_KEYS = ("method", "demand_class")
+
+
+def _num(v: Any) -> Any:
+    """JSON has no NaN: a score that cannot be computed is null."""
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def _classes(con: duckdb.DuckDBPyConnection, world: World) -> np.ndarray:
+    """[s] each series' demand class at the last review of our pipeline."""
+    c = con.sql("SELECT unique_id, demand_class FROM core.demand_classes").pl()
+    joined = world.series.select("unique_id").join(c, on="unique_id", how="left")
+    return np.asarray(joined["demand_class"].fill_null("unclassified").to_list(), dtype=object)
+
+
+def _scores(
+    name: str,
+    world: World,
+    led: Ledger,
+    at: list[int],
+    warned: dict[int, list[np.ndarray]],
+    classes: np.ndarray,
+) -> list[dict[str, Any]]:
+    """One row per demand class and overall: the policy's and the warnings' scores."""
+    cost = world.series["unit_cost"].to_numpy()
+    said = {h: np.stack(v, axis=1) for h, v in warned.items()}
+    out = []
+    for group in ["all", *sorted(set(classes))]:
+        m = np.ones(len(classes), dtype=bool) if group == "all" else classes == group
+        row: dict[str, Any] = {"method": name, "demand_class": group, "series": int(m.sum())}
+        row |= policy_scores(
+            led.demand[m], led.short[m], led.on_hand[m], led.ordered[m], at, cost[m]
+        )
+        for h, w in said.items():
+            row |= warning_scores(w[m], led.short[m], at, h)
+        out.append(row)
+    return out
+
+
+def _forecast_scores(world: World, seen: Seen, classes: np.ndarray) -> pl.DataFrame:
+    """Our forecasts at every review against what then sold: RMSSE, bias, scaled pinball loss
+    and coverage per series (forecast.metrics), summarised per demand class and overall."""
+    empty = pl.DataFrame(schema={"demand_class": pl.String})
+    if not seen.forecasts:
+        return empty
+    actual = pl.DataFrame(
+        {
+            "unique_id": np.repeat(world.series["unique_id"].to_numpy(), len(world.periods)),
+            "ds": world.periods * world.series.height,
+            "y": world.demand.ravel(),
+        }
+    )
+    start = world.period_date(0)
+    fc = pl.concat(seen.forecasts, how="diagonal_relaxed").rename({"mean": "yhat"})
+    probs = sorted(int(c[1:]) / 100 for c in fc.columns if c.startswith("q") and c[1:].isdigit())
+    errors = fc.join(actual, on=["unique_id", "ds"], how="inner")
+    if errors.is_empty():
+        return empty
+    label = pl.DataFrame({"unique_id": world.series["unique_id"], "demand_class": classes.tolist()})
+    per = accuracy(
+        errors.join(label, on="unique_id"),
+        scales(actual.filter(pl.col("ds") < start)),
+        probs,
+        ["unique_id", "demand_class"],
+    )
+    return pl.concat(
+        [
+            summarise(per.with_columns(demand_class=pl.lit("all")), ["demand_class"]),
+            summarise(per, ["demand_class"]).sort("demand_class"),
+        ]
+    )
+
+
+def _ledger_frame(world: World, ledgers: dict[str, Ledger]) -> pl.DataFrame:
+    """backtest_ledger: one row per method, series and replayed period."""
+    n, periods = world.replayed.shape
+    days = [world.period_date(t) for t in range(periods)]
+    parts = []
+    for name, led in ledgers.items():
+        parts.append(
+            pl.DataFrame(
+                {
+                    "method": [name] * (n * periods),
+                    "unique_id": np.repeat(world.series["unique_id"].to_numpy(), periods),
+                    "ds": days * n,
+                    **{
+                        col: getattr(led, col).ravel()
+                        for col in ("demand", "short", "on_hand", "backlog", "arrived", "ordered")
+                    },
+                }
+            )
+        )
+    return pl.concat(parts)

@@ -1,0 +1,76 @@
+"""Scores of a replay: service, stock and orders of a policy; precision and recall of warnings."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+def policy_scores(
+    ledger_demand: np.ndarray,
+    short: np.ndarray,
+    on_hand: np.ndarray,
+    ordered: np.ndarray,
+    reviews: list[int],
+    unit_cost: np.ndarray,
+) -> dict[str, float]:
+    """Over all skus [s, t] of a replay:
+
+    fill_rate: share of demand served from stock in the period it was asked for (units);
+    cycle_service_level: share of review cycles (review to next review, per sku) that had
+    demand and no unmet demand, among those with demand (Silver, Pyke & Thomas 2017, 7.1);
+    inventory_value: mean over periods of the stock on the shelf at cost; orders: order lines
+    placed; units_short: demand not served in its period (backordered or lost).
+    """
+    total = float(ledger_demand.sum())
+    bounds = [*reviews, ledger_demand.shape[1]]
+    had, served = 0, 0
+    for lo, hi in itertools.pairwise(bounds):
+        asked = ledger_demand[:, lo:hi].sum(axis=1) > 0
+        had += int(asked.sum())
+        served += int((asked & (short[:, lo:hi].sum(axis=1) == 0)).sum())
+    return {
+        "fill_rate": 1.0 - float(short.sum()) / total if total > 0 else float("nan"),
+        "cycle_service_level": served / had if had else float("nan"),
+        "inventory_value": float((on_hand * unit_cost[:, None]).sum(axis=0).mean()),
+        "orders": float((ordered > 0).sum()),
+        "units_short": float(short.sum()),
+    }
+
+
+def stockout_within(short: np.ndarray, reviews: list[int], h: int) -> np.ndarray:
+    """[s, reviews] whether demand went unserved in the h periods from each review on (the
+    truth a warning is scored against); reviews whose window runs past the data are dropped
+    by warning_scores."""
+    return np.stack([(short[:, r : r + h] > 0).any(axis=1) for r in reviews], axis=1)
+
+
+def warning_scores(
+    warned: np.ndarray, short: np.ndarray, reviews: list[int], h: int
+) -> dict[str, float]:
+    """Precision and recall of "a stock-out within h periods" warned at each review [s, r],
+    over the reviews whose whole window lies in the data; and the median lead time: per
+    stock-out (first period of a run of unmet demand), periods from the earliest review whose
+    window covered it and that warned, to the stock-out (not counted when none warned).
+    """
+    periods = short.shape[1]
+    whole = [i for i, r in enumerate(reviews) if r + h <= periods]
+    truth = stockout_within(short, reviews, h)[:, whole]
+    said = warned[:, whole].astype(bool)
+    tp = int((said & truth).sum())
+    lead: list[int] = []
+    out = short > 0
+    starts = out & ~np.concatenate([np.zeros((out.shape[0], 1), dtype=bool), out[:, :-1]], axis=1)
+    r_arr = np.asarray(reviews)
+    for s, d in zip(*np.nonzero(starts), strict=True):
+        covering = np.nonzero((r_arr <= d) & (d < r_arr + h) & warned[s].astype(bool))[0]
+        if covering.size:
+            lead.append(int(d - r_arr[covering[0]]))
+    return {
+        f"precision_{h}": tp / int(said.sum()) if said.any() else float("nan"),
+        f"recall_{h}": tp / int(truth.sum()) if truth.any() else float("nan"),
+        f"median_lead_{h}": float(np.median(lead)) if lead else float("nan"),
+        f"warned_{h}": float(said.sum()),
+        f"stockouts_{h}": float(truth.sum()),
+    }

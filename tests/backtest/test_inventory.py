@@ -1,0 +1,95 @@
+"""The inventory replay and its scores on cases worked on paper."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shortage_radar.backtest.inventory import Stock, replay
+from shortage_radar.backtest.score import policy_scores, warning_scores
+
+
+def _order_up_to(level: float, lead: int):
+    def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
+        return np.maximum(level - stock.position(t), 0.0), np.full(stock.on_hand.shape, lead)
+
+    return policy
+
+
+def test_one_sku_with_known_demand_and_fixed_lead_time() -> None:
+    # Demand 10 a period for 12 periods, 25 on hand, reviews every 4 periods (0, 4, 8),
+    # order up to 40 with a lead time of 2, backorders.
+    # t0: position 25 -> order 15, arrives t2. t0: 25-10=15; t1: 5; t2: +15 -> 20-10=10;
+    # t3: 0; t4: position 0 -> order 40 (arrives t6); t4: short 10 (owed 10); t5: short 10
+    # (owed 20); t6: +40, 20 owed go out, 20 left - 10 = 10; t7: 0; t8: position 0 -> order
+    # 40 (t10); t8, t9 short 10 each (owed 20); t10: +40 -> 20 after owed, 10 left; t11: 0.
+    demand = np.full((1, 12), 10.0)
+    led = replay(
+        demand, np.array([25.0]), np.zeros((1, 12)), [0, 4, 8], _order_up_to(40, 2), backorders=True
+    )
+    assert led.ordered[0].tolist() == [15, 0, 0, 0, 40, 0, 0, 0, 40, 0, 0, 0]
+    assert led.arrived[0].tolist() == [0, 0, 15, 0, 0, 0, 40, 0, 0, 0, 40, 0]
+    assert led.on_hand[0].tolist() == [15, 5, 10, 0, 0, 0, 10, 0, 0, 0, 10, 0]
+    assert led.short[0].tolist() == [0, 0, 0, 0, 10, 10, 0, 0, 10, 10, 0, 0]
+    assert led.backlog[0].tolist() == [0, 0, 0, 0, 10, 20, 0, 0, 10, 20, 0, 0]
+    got = policy_scores(led.demand, led.short, led.on_hand, led.ordered, [0, 4, 8], np.array([2.0]))
+    # 40 of 120 units short: fill rate 80/120; cycles 0-3 served, 4-7 and 8-11 not: 1/3;
+    # shelf stock summed 50 over 12 periods at cost 2: 100/12; three orders.
+    assert got["fill_rate"] == pytest.approx(80 / 120)
+    assert got["cycle_service_level"] == pytest.approx(1 / 3)
+    assert got["inventory_value"] == pytest.approx(100 / 12)
+    assert got["orders"] == 3 and got["units_short"] == 40
+
+
+def test_without_a_starting_stock_the_first_order_sets_it() -> None:
+    # no stock: the first review orders up to 30 and it is there at once; 10 a period for 4
+    # periods, next review at 2 orders 20 - (30 - 20) ... position 10 -> 20 with lead 1
+    demand = np.full((1, 4), 10.0)
+    led = replay(demand, None, np.zeros((1, 4)), [0, 2], _order_up_to(30, 1), backorders=True)
+    assert led.arrived[0].tolist() == [30, 0, 0, 20]
+    assert led.on_hand[0].tolist() == [20, 10, 0, 10]
+    assert led.short[0].sum() == 0
+
+
+def test_orders_already_open_at_the_start_arrive_when_due() -> None:
+    due = np.array([[0.0, 0.0, 50.0]])
+    led = replay(
+        np.full((1, 3), 10.0), np.array([15.0]), due, [0], _order_up_to(0, 1), backorders=False
+    )
+    assert led.on_hand[0].tolist() == [5, 0, 40]
+    assert led.short[0].tolist() == [0, 5, 0]
+
+
+def test_lost_sales_are_not_owed() -> None:
+    # 5 on hand, demand 10 then 10, nothing ordered: 5 short then 10 short, nothing owed
+    led = replay(
+        np.array([[10.0, 10.0]]),
+        np.array([5.0]),
+        np.zeros((1, 2)),
+        [0],
+        _order_up_to(0, 1),
+        backorders=False,
+    )
+    assert led.short[0].tolist() == [5, 10]
+    assert led.backlog[0].tolist() == [0, 0]
+
+
+def test_a_warning_counts_only_when_the_stockout_falls_in_its_window() -> None:
+    # one sku, 10 periods, a stock-out in period 6 only; reviews 0, 2, 4, 6 (h = 3: the
+    # windows are 0-2, 2-4, 4-6, 6-8). Warned at 0 (false: 6 is outside 0-2), at 4 (true),
+    # not at 6 (missed).
+    short = np.zeros((1, 10))
+    short[0, 6] = 3
+    warned = np.array([[True, False, True, False]])
+    got = warning_scores(warned, short, [0, 2, 4, 6], 3)
+    assert got["precision_3"] == pytest.approx(1 / 2)
+    assert got["recall_3"] == pytest.approx(1 / 2)
+    # the stock-out at 6 was first warned by the review at 4: 2 periods ahead
+    assert got["median_lead_3"] == 2
+
+
+def test_windows_past_the_end_are_not_scored() -> None:
+    # review 8 with h = 3 would need periods 8-10 of 10: dropped, its warning not counted
+    short = np.zeros((1, 10))
+    got = warning_scores(np.array([[False, True]]), short, [0, 8], 3)
+    assert np.isnan(got["precision_3"]) and got["warned_3"] == 0
