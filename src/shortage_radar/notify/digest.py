@@ -98,7 +98,9 @@ def read_tables(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFr
 
 def digests(con: duckdb.DuckDBPyConnection, as_of: date, cfg: MailSettings) -> Digests:
     """The digests of a run whose core tables are built (see build_digests)."""
-    warnings, suggestions = read_tables(con)
+    # A cursor of its own: the connection may hold a result someone else left unfinished.
+    with con.cursor() as cur:
+        warnings, suggestions = read_tables(cur)
     return build_digests(warnings, suggestions, as_of, cfg)
 
 
