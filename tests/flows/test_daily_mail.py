@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import pytest
 from aiosmtpd.controller import Controller
-
 from flows.daily import daily
+
 from shortage_radar.sample_data import SampleSpec, write_feeds
 from shortage_radar.settings import MailSettings, load_settings
 
@@ -83,4 +83,5 @@ def test_buyers_get_their_digest_and_a_refused_one_is_told_not_fatal(
     assert "mail: 1 digests sent, 1 FAILED" in text and f"{REFUSED}: SMTPRecipientsRefused" in text
     assert f"{buyers['Anna Berg']} new or worsening warnings not mailed" in text
     (_, msg) = box.mails[0]
-    assert msg["Subject"].startswith(f"[shortage-radar] {summary.as_of}: {buyers['Priya Nair']} new")
+    news = buyers["Priya Nair"]
+    assert msg["Subject"].startswith(f"[shortage-radar] {summary.as_of}: {news} new")
