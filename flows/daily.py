@@ -96,7 +96,12 @@ def publish_results(
 ) -> list[str]:
     tables = publish.published_tables(run_id, as_of)
     publish.publish(
-        con, settings.warehouse_dir, run_id, tables, keep=settings.publish.keep_versions
+        con,
+        settings.warehouse_dir,
+        run_id,
+        tables,
+        keep=settings.publish.keep_versions,
+        views=publish.analyst_views(settings.freq),
     )
     return list(tables)
 
