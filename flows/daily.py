@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 from datetime import date
+from email.message import EmailMessage
 from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.client.schemas.objects import State, TaskRun
 from prefect.states import Failed
 
 from shortage_radar.demand.stage import build_demand
@@ -17,8 +19,9 @@ from shortage_radar.forecast.stage import ForecastRun, build_forecasts
 from shortage_radar.ingest.files import LandingFile
 from shortage_radar.ingest.load import LedgerEntry, load_file
 from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files, load_all
+from shortage_radar.notify import digest, smtp
 from shortage_radar.report.summary import RunSummary, risk_lines
-from shortage_radar.settings import Settings
+from shortage_radar.settings import MailSettings, Settings
 from shortage_radar.supply.stage import SupplyRun, build_supply
 from shortage_radar.warehouse import db, publish, runs
 
@@ -93,9 +96,44 @@ def publish_results(
 ) -> list[str]:
     tables = publish.published_tables(run_id, as_of)
     publish.publish(
-        con, settings.warehouse_dir, run_id, tables, keep=settings.publish.keep_versions
+        con,
+        settings.warehouse_dir,
+        run_id,
+        tables,
+        keep=settings.publish.keep_versions,
+        views=publish.analyst_views(settings.freq),
     )
     return list(tables)
+
+
+def _may_pass(task: object, run: TaskRun, state: State[None]) -> bool:
+    """Retry a send only when the failure may pass (no connection, a 4xx reply)."""
+    return isinstance(state.data, BaseException) and smtp.transient(state.data)
+
+
+@task(cache_policy=NONE, task_run_name="mail {msg[To]}", retry_condition_fn=_may_pass)
+def send_digest(msg: EmailMessage, cfg: MailSettings) -> None:
+    smtp.send(msg, cfg)
+
+
+@task(cache_policy=NONE)
+def mail(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> list[str]:
+    """Mail the buyers their digests. Never raises: the run's results are published already,
+    so a mail problem is logged and told in the summary, and the run stays good."""
+    cfg = settings.mail
+    log = get_run_logger()
+    try:
+        plan = digest.digests(con, as_of, cfg)
+    except Exception as e:
+        log.exception("mail: the digests could not be built")
+        return [f"mail: none sent, the digests could not be built: {smtp.describe(e)}"]
+    waits = [cfg.retry_delay_seconds * 2**i for i in range(cfg.retries)]  # backoff: x1, x2, x4
+    sender = send_digest.with_options(retries=cfg.retries, retry_delay_seconds=waits)
+    done = smtp.deliver(plan.messages, cfg, send_one=sender)
+    lines = smtp.summary_lines(plan, done)
+    for line in lines:
+        (log.warning if "FAILED" in line or "not mailed" in line else log.info)(line)
+    return lines
 
 
 @flow(name="shortage-radar-daily")
@@ -135,12 +173,14 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        mailed = mail(con, settings, as_of) if settings.mail.enabled else []
     totals = feed_totals(entries).to_dicts()
     chosen = "models re-selected" if fc.reselected else "stored model choice refitted"
     lines = [
         f"forecast: {fc.series} series, {chosen}, {fc.fallbacks} fell back",
         f"supply: {sp.warnings} shortage warnings, {sp.suggestions} order suggestions, "
         f"{sp.late_orders} customer order lines late, {sp.overdue_lines} PO lines overdue",
+        *mailed,
         "",
         *risks,
     ]

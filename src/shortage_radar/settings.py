@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -172,6 +173,42 @@ class ScheduleSettings(_Section):
         return v
 
 
+# A plain address (local@domain), the only form the mail settings take: no display names, no
+# lists, nothing a header could be split on.
+ADDRESS = r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$"
+
+
+class MailSettings(_Section):
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    starttls: bool = True
+    timeout_seconds: float = Field(30.0, gt=0)
+    sender: str = Field("", pattern=f"({ADDRESS})|^$")
+    username: str = ""
+    password_env: str = Field("SMTP_PASSWORD", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    subject_prefix: str = Field("[shortage-radar]", pattern=r"^[^\r\n]*$")
+    report_url: str = ""
+    recipients: dict[str, str] = Field(default_factory=dict)
+    fallback_to: str = Field("", pattern=f"({ADDRESS})|^$")
+    retries: int = Field(3, ge=0)
+    retry_delay_seconds: float = Field(30.0, ge=0)
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = [k for k, a in v.items() if not re.match(ADDRESS, a)]
+        if bad:
+            raise ValueError(f"must map buyers to plain addresses (local@domain); not: {bad}")
+        return v
+
+    @model_validator(mode="after")
+    def _sender_when_enabled(self) -> MailSettings:
+        if self.enabled and not self.sender:
+            raise ValueError("mail is enabled: set sender (the From address)")
+        return self
+
+
 class Settings(BaseSettings):
     """Every tunable of a run; config/default.toml documents each key."""
 
@@ -199,6 +236,7 @@ class Settings(BaseSettings):
     policy: PolicySettings = PolicySettings()
     warnings: WarningSettings = WarningSettings()
     backtest: BacktestSettings = BacktestSettings()
+    mail: MailSettings = MailSettings()
 
     @field_validator("data_dir", mode="before")
     @classmethod
