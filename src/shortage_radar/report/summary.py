@@ -10,6 +10,8 @@ from typing import Any
 import duckdb
 import typer
 
+from shortage_radar.warehouse import db
+
 
 @dataclass
 class RunSummary:
@@ -101,9 +103,9 @@ def risk_lines(con: duckdb.DuckDBPyConnection, top: int = 10) -> list[str]:
                 [(r[0], r[1], f"{r[2]:,.0f}", r[3]) for r in orders],
             )
         )
-    (expedite,) = con.execute(
-        "SELECT count(*) FROM core.reorder_suggestions WHERE action = 'expedite'"
-    ).fetchone() or (0,)
+    (expedite,) = db.one(
+        con, "SELECT count(*) FROM core.reorder_suggestions WHERE action = 'expedite'"
+    )
     out += [f"PO lines to expedite: {expedite}", ""]
     return out
 
