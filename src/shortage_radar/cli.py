@@ -133,13 +133,44 @@ def backtest(
     data: Annotated[Path, typer.Option("--data", help="Landing folder with the feeds.")],
     start: Annotated[str, typer.Option("--start", help="First review date YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--end", help="Last review date YYYY-MM-DD.")],
-    every: Annotated[int, typer.Option("--every", help="Periods between reviews.")] = 7,
-    warehouse: WarehouseOpt = None,
+    every: Annotated[int, typer.Option("--every", help="Periods between reviews.", min=1)] = 7,
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            help="Folder of the backtest's own warehouse, rebuilt each time "
+            "[default: <warehouse_dir>/backtest].",
+        ),
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the summary here.")] = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
-    """Replay history and score forecasts, warnings and policy (not built yet: exits 1)."""
-    typer.echo("error: backtest is not built yet (issue 6); nothing was run", err=True)
-    raise typer.Exit(1)
+    """Replay history and score forecasts, warnings and policy against the min/max rule."""
+    first, last = _as_of(start), _as_of(end)
+    assert first is not None and last is not None  # typer requires both
+    if last < first:
+        raise typer.BadParameter(f"--end {end} is before --start {start}", param_hint="--end")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        settings = load_settings(config)
+        wh = warehouse or settings.warehouse_dir / "backtest"
+        settings = settings.model_copy(update={"warehouse_dir": wh})
+        from flows.backtest import backtest as flow
+
+        summary = flow(settings, data, first, last, every, json_out)
+    except (ShortageRadarError, ValueError) as e:
+        raise _fail(e, debug) from None
+    for name, per in summary["methods"].items():
+        a = per["all"]
+        typer.echo(
+            f"{name:8} fill rate {a['fill_rate']:.3f}  cycle service {a['cycle_service_level']:.3f}"
+            f"  inventory value {a['inventory_value']:,.0f}  orders {a['orders']:.0f}"
+        )
+    typer.echo(
+        f"tables backtest_* in {wh}/analytics.duckdb"
+        + (f"; summary in {json_out}" if json_out else "")
+    )
 
 
 @app.command()

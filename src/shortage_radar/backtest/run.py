@@ -19,6 +19,14 @@ from shortage_radar.backtest.world import World, build_world, reviews, start_due
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.settings import Settings
 
+# What a backtest publishes: table -> query on its warehouse.
+PUBLISHED = {
+    "runs": "SELECT * FROM meta.runs ORDER BY run_id",
+    "backtest_scores": "SELECT * FROM core.backtest_scores ORDER BY method, demand_class",
+    "backtest_forecast_accuracy": "SELECT * FROM core.backtest_forecast_accuracy",
+    "backtest_ledger": "SELECT * FROM core.backtest_ledger ORDER BY method, unique_id, ds",
+}
+
 
 @dataclass
 class Backtest:
