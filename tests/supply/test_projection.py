@@ -55,3 +55,15 @@ def test_risk_before_replenishment() -> None:
     assert prob.tolist() == [0.5]
     # path 1 owes 4 * 5 - 10 = 10 units then, path 2 none: mean 5
     assert short.tolist() == [5.0]
+
+
+def test_on_hand_band_is_the_nearest_rank_quantile_of_the_first_paths_never_negative() -> None:
+    # 11 paths, no demand but path i owes i * 10 - 30 on day 0: stock 30, 20, 10, 0, -10 ...
+    # nearest ranks over all 11: q10 -> rank 1, q50 -> rank 5, q90 -> rank 9 (sorted ascending)
+    demand = np.array([[[float(10 * i)] for i in range(11)]])
+    p = project(np.array([30.0]), demand, np.zeros((1, 1)), np.zeros(1), np.zeros((1, 11, 1)))
+    band = p.on_hand_quantiles((0.1, 0.5, 0.9), paths=11)
+    # sorted net: -70 -60 ... 0 10 20 30; rank 1 = -60 -> 0, rank 5 = -20 -> 0, rank 9 = 20
+    assert band[:, 0, 0].tolist() == [0.0, 0.0, 20.0]
+    # over the first 3 paths only (30, 20, 10): ranks 0, 1, 2
+    assert p.on_hand_quantiles((0.1, 0.5, 0.9), paths=3)[:, 0, 0].tolist() == [10.0, 20.0, 30.0]

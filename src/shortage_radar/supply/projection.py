@@ -22,6 +22,22 @@ class Projection:
         """[s, t] mean over paths of the stock on the shelf at the end of day t."""
         return np.maximum(self.net, 0).mean(axis=1)  # type: ignore[no-any-return]
 
+    def on_hand_quantiles(self, qs: tuple[float, ...], paths: int) -> np.ndarray:
+        """[q, s, t] the qs quantiles of the stock on the shelf at the end of day t, over the
+        first `paths` paths.
+
+        Paths are independent draws, so the first ones are a random subsample: from 250 of
+        them a 10% quantile is the 8% to 12% quantile of all (one standard error), at a
+        quarter of the cost of partitioning 1,000 (about 0.5 s per chunk of 25 M cells here).
+        Nearest rank (the value at rank round(q * (paths - 1)) in sorted order), so each
+        figure is a stock some path had. Quantiles of max(net, 0) are max(quantile of net, 0),
+        so net is partitioned as it is, with no copy of its positive part.
+        """
+        net = self.net[:, :paths]
+        ranks = [round(q * (net.shape[1] - 1)) for q in qs]
+        picked = np.partition(net, ranks, axis=1)[:, ranks, :]
+        return np.maximum(picked, 0).transpose(1, 0, 2)  # type: ignore[no-any-return]
+
     def stockout_probability(self) -> np.ndarray:
         """[s, t] share of paths with nothing left at the end of day t."""
         return (self.net <= 0).mean(axis=1)  # type: ignore[no-any-return]

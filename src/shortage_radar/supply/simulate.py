@@ -15,6 +15,11 @@ from shortage_radar.supply.projection import project
 # memory at once (about 200 MB per float64 array of a chunk).
 CHUNK_CELLS = 25_000_000
 
+# Quantiles of on-hand stock per day published as the projection's band (low, median, high),
+# read off this many paths (see Projection.on_hand_quantiles for why not all of them).
+BAND = (0.1, 0.5, 0.9)
+BAND_PATHS = 250
+
 
 @dataclass
 class Inputs:
@@ -43,6 +48,9 @@ class Outcome:
     """Per-day and per-series figures read off the paths."""
 
     expected_on_hand: np.ndarray  # [s, days]
+    on_hand_q10: np.ndarray  # [s, days] the BAND quantiles over paths of on-hand stock
+    on_hand_q50: np.ndarray  # [s, days]
+    on_hand_q90: np.ndarray  # [s, days]
     stockout_probability: np.ndarray  # [s, days]
     expected_inbound: np.ndarray  # [s, days]
     risk: np.ndarray  # [s] probability of unserved demand before replenishment
@@ -85,8 +93,12 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
         cum = cumulative(demand)
         lv = [levels(cum, x.lead[j, lo:hi], x.review_days, x.service[lo:hi]) for j in range(k)]
         del cum
+        band = p.on_hand_quantiles(BAND, BAND_PATHS)
         for name, value in (
             ("expected_on_hand", p.expected_on_hand()),
+            ("on_hand_q10", band[0]),
+            ("on_hand_q50", band[1]),
+            ("on_hand_q90", band[2]),
             ("stockout_probability", p.stockout_probability()),
             ("expected_inbound", p.expected_inbound()),
             ("risk", risk),
@@ -122,7 +134,14 @@ def _median_first(first: np.ndarray, days: int) -> np.ndarray:
     return out
 
 
-_PER_DAY = ("expected_on_hand", "stockout_probability", "expected_inbound")
+_PER_DAY = (
+    "expected_on_hand",
+    "on_hand_q10",
+    "on_hand_q50",
+    "on_hand_q90",
+    "stockout_probability",
+    "expected_inbound",
+)
 _PER_CHOICE = ("reorder_point", "order_up_to", "lead_demand")
 
 
