@@ -141,6 +141,12 @@ class WarningSettings(_Section):
         return v
 
 
+class ReportSettings(_Section):
+    dir: str = ""  # a path; empty: warehouse_dir/reports (see Settings.reports_dir)
+    charts: int = Field(10, ge=0)
+    rows: int = Field(200, ge=1)
+
+
 class ScheduleSettings(_Section):
     cron: str = "0 6 * * *"
     timezone: str = "UTC"
@@ -190,6 +196,7 @@ class Settings(BaseSettings):
     supply: SupplySettings = SupplySettings()
     policy: PolicySettings = PolicySettings()
     warnings: WarningSettings = WarningSettings()
+    report: ReportSettings = ReportSettings()
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -202,6 +209,10 @@ class Settings(BaseSettings):
         if v is not None and not v.is_dir():
             raise ValueError("path does not exist or is not a folder")
         return v
+
+    def reports_dir(self) -> Path:
+        """The folder holding reports/<as_of>/ folders: report.dir, else warehouse_dir/reports."""
+        return Path(self.report.dir) if self.report.dir else self.warehouse_dir / "reports"
 
     @model_validator(mode="after")
     def _horizon_by_freq(self) -> Settings:

@@ -10,6 +10,8 @@ from typing import Any
 import duckdb
 import typer
 
+from shortage_radar.warehouse import db
+
 
 @dataclass
 class RunSummary:
@@ -21,6 +23,7 @@ class RunSummary:
     totals: list[dict[str, Any]] = field(default_factory=list)  # per feed, see feed_totals
     published: list[str] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)  # one line per stage after ingest
+    report: Path | None = None  # the buyers' report page (reports/<as_of>/index.html)
 
 
 # The reason codes in the words a buyer reads.
@@ -101,9 +104,9 @@ def risk_lines(con: duckdb.DuckDBPyConnection, top: int = 10) -> list[str]:
                 [(r[0], r[1], f"{r[2]:,.0f}", r[3]) for r in orders],
             )
         )
-    (expedite,) = con.execute(
-        "SELECT count(*) FROM core.reorder_suggestions WHERE action = 'expedite'"
-    ).fetchone() or (0,)
+    (expedite,) = db.one(
+        con, "SELECT count(*) FROM core.reorder_suggestions WHERE action = 'expedite'"
+    )
     out += [f"PO lines to expedite: {expedite}", ""]
     return out
 
@@ -142,6 +145,8 @@ def format_summary(s: RunSummary) -> str:
             "with reasons: SELECT file, row_number, column_name, reason FROM quarantine "
             f"WHERE run_id = {s.run_id}"
         )
+    if s.report is not None:  # last, so the final line of a run is where to look
+        out.append(f"buyers' report: {s.report}")
     return "\n".join(out)
 
 

@@ -36,7 +36,7 @@ class Projection:
         net = self.net[:, :paths]
         ranks = [round(q * (net.shape[1] - 1)) for q in qs]
         picked = np.partition(net, ranks, axis=1)[:, ranks, :]
-        return np.maximum(picked, 0).transpose(1, 0, 2)  # type: ignore[no-any-return]
+        return np.maximum(picked, 0).transpose(1, 0, 2)
 
     def stockout_probability(self) -> np.ndarray:
         """[s, t] share of paths with nothing left at the end of day t."""
