@@ -14,12 +14,12 @@ from report import tiny_warehouse
 def test_report_task_writes_the_page_and_an_artifact(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
+    from flows.daily import report
     from prefect import flow
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.daily import report
     from shortage_radar.settings import load_settings
 
     tiny_warehouse.build(con)
