@@ -86,11 +86,12 @@ def stock_chart(projection: pl.DataFrame, stockout: date | None, label: str) -> 
     ]
     for v in (0.0, top / 2, top):
         y = y_at(v)
+        tick = f"{v:,.0f}" if top >= 10 else f"{v:g}"  # a top of 1 halves to 0.5, not 0
         out.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#dde3ea" stroke-width="1"/>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#4a5560">{v:,.0f}</text>'
+            f'fill="#4a5560">{tick}</text>'
         )
     for t in range(0, days, TICK_DAYS):
         out.append(
