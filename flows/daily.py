@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.client.schemas.objects import State, TaskRun
 from prefect.states import Failed
@@ -20,6 +21,8 @@ from shortage_radar.ingest.files import LandingFile
 from shortage_radar.ingest.load import LedgerEntry, load_file
 from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_files, load_all
 from shortage_radar.notify import digest, smtp
+from shortage_radar.report.artifact import artifact_markdown
+from shortage_radar.report.build import write_report
 from shortage_radar.report.summary import RunSummary, risk_lines
 from shortage_radar.settings import MailSettings, Settings
 from shortage_radar.supply.stage import SupplyRun, build_supply
@@ -136,6 +139,18 @@ def mail(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> lis
     return lines
 
 
+@task(cache_policy=NONE)
+def report(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> Path:
+    page, data = write_report(con, settings, as_of)
+    create_markdown_artifact(
+        key="buyers-report",
+        markdown=artifact_markdown(data.warnings, page, settings.report.charts),
+        description=f"Top shortage warnings of {as_of} and the buyers' report",
+    )
+    get_run_logger().info("buyers' report: %s", page)
+    return page
+
+
 @flow(name="shortage-radar-daily")
 def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunSummary:
     """Ingest the landing folder into the warehouse and publish the results of the run.
@@ -166,6 +181,8 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             stage = "publish"
             names = publish_results(con, settings, run_id, as_of)
             risks = risk_lines(con)
+            stage = "report"
+            page = report(con, settings, as_of)
         except Exception as e:
             runs.finish_run(con, run_id, "failed", failed_stage=stage, message=str(e)[:2000])
             if isinstance(e, ShortageRadarError):
@@ -184,4 +201,4 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
         "",
         *risks,
     ]
-    return RunSummary(run_id, as_of, wh, totals, names, lines)
+    return RunSummary(run_id, as_of, wh, totals, names, lines, report=page)

@@ -97,6 +97,9 @@ def _run_and_report(settings: Settings, folder: Path, day: date | None, debug: b
             logging.getLogger(name).addFilter(_NoTracebackForUserErrors())
 
     state = daily(settings, folder, day, return_state=True)
+    # A temporary Prefect server stops at exit and says so at INFO; the summary, which ends
+    # with where the buyers' report is, should be the last thing the user reads.
+    logging.getLogger("prefect").setLevel(logging.WARNING)
     if state.is_failed():
         err = state.result(raise_on_failure=False)
         if isinstance(err, BaseException):

@@ -148,6 +148,10 @@ class BacktestSettings(_Section):
     horizons: tuple[int, ...] = (7, 14, 28)
     minmax_extra_days: float = Field(14.0, ge=0)
     history_days: int = Field(730, ge=30)
+class ReportSettings(_Section):
+    dir: str = ""  # a path; empty: warehouse_dir/reports (see Settings.reports_dir)
+    charts: int = Field(10, ge=0)
+    rows: int = Field(200, ge=1)
 
 
 class ScheduleSettings(_Section):
@@ -237,6 +241,7 @@ class Settings(BaseSettings):
     warnings: WarningSettings = WarningSettings()
     backtest: BacktestSettings = BacktestSettings()
     mail: MailSettings = MailSettings()
+    report: ReportSettings = ReportSettings()
 
     @field_validator("data_dir", mode="before")
     @classmethod
@@ -249,6 +254,10 @@ class Settings(BaseSettings):
         if v is not None and not v.is_dir():
             raise ValueError("path does not exist or is not a folder")
         return v
+
+    def reports_dir(self) -> Path:
+        """The folder holding reports/<as_of>/ folders: report.dir, else warehouse_dir/reports."""
+        return Path(self.report.dir) if self.report.dir else self.warehouse_dir / "reports"
 
     @model_validator(mode="after")
     def _horizon_by_freq(self) -> Settings:

@@ -82,3 +82,27 @@ def test_demand_paths_may_run_past_the_projected_days() -> None:
     )
     assert p.expected_on_hand[0].tolist() == [3.0, 2.0, 1.0]
     assert p.first_stockout[0].tolist() == [3] and p.risk.tolist() == [0.0]
+
+
+def test_on_hand_band_is_the_nearest_rank_quantile_of_the_first_paths_never_negative() -> None:
+    # 11 paths, no demand but path i owes i * 10 - 30 on day 0: stock 30, 20, 10, 0, -10 ...
+    # nearest ranks over all 11: q10 -> rank 1, q50 -> rank 5, q90 -> rank 9 (sorted ascending)
+    demand = np.array([[[float(10 * i)] for i in range(11)]])
+
+    def band(paths: int) -> list[float]:
+        p = project(
+            np.array([30.0]),
+            demand,
+            np.zeros((1, 1)),
+            np.zeros(1),
+            np.zeros((1, 11, 1)),
+            np.ones((1, 11), dtype=np.int64),
+            (0.1, 0.5, 0.9),
+            paths,
+        )
+        return p.on_hand_band[:, 0, 0].tolist()  # type: ignore[no-any-return]
+
+    # sorted shelf stock: 0 (x 8) 10 20 30; rank 1 -> 0, rank 5 -> 0, rank 9 -> 20
+    assert band(11) == [0.0, 0.0, 20.0]
+    # over the first 3 paths only (30, 20, 10): ranks 0, 1, 2
+    assert band(3) == [10.0, 20.0, 30.0]

@@ -23,6 +23,7 @@ class RunSummary:
     totals: list[dict[str, Any]] = field(default_factory=list)  # per feed, see feed_totals
     published: list[str] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)  # one line per stage after ingest
+    report: Path | None = None  # the buyers' report page (reports/<as_of>/index.html)
 
 
 # The reason codes in the words a buyer reads.
@@ -144,6 +145,8 @@ def format_summary(s: RunSummary) -> str:
             "with reasons: SELECT file, row_number, column_name, reason FROM quarantine "
             f"WHERE run_id = {s.run_id}"
         )
+    if s.report is not None:  # last, so the final line of a run is where to look
+        out.append(f"buyers' report: {s.report}")
     return "\n".join(out)
 
 

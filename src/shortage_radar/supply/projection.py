@@ -24,6 +24,7 @@ class Projection:
     risk: np.ndarray  # [s] probability that some demand goes unserved before it (stock
     # below zero: the complement of the cycle service level)
     units_short: np.ndarray  # [s] expected units owed when it arrives (0 when stock lasts)
+    on_hand_band: np.ndarray  # [q, s, t] quantiles `band` of the stock on the shelf
 
 
 def project(
@@ -33,6 +34,8 @@ def project(
     past_due: np.ndarray,
     arrivals: np.ndarray,
     replenish: np.ndarray,
+    band: tuple[float, ...] = (),
+    band_paths: int = 250,
 ) -> Projection:
     """Project stock: on hand, plus arrivals, minus what goes out each day.
 
@@ -43,6 +46,11 @@ def project(
     forecast (a day's outflow is the larger of the two), so an order that is part of the
     forecast demand is not counted twice: forecast consumption as in SAP APO and Oracle ASCP,
     with a window of one day.
+
+    The band quantiles come from the first `band_paths` paths. Paths are independent draws,
+    so those are a random subsample: from 250 a 10% quantile is the 8% to 12% quantile of
+    all (one standard error), at a quarter of the cost of partitioning 1,000. Nearest rank
+    (the value at rank round(q * (paths - 1))), so each figure is a stock some path had.
     """
     n, n_paths, h = arrivals.shape
     on_shelf = np.zeros((n, h))
@@ -51,6 +59,8 @@ def project(
     first = np.empty((n, n_paths), dtype=np.int64)
     short = np.empty((n, n_paths), dtype=np.bool_)
     owed = np.empty((n, n_paths))
+    kept = min(band_paths, n_paths) if band else 0
+    shelf = np.empty((n, kept, h))
     _walk(
         np.asarray(on_hand, dtype=np.float64) - past_due,
         np.asarray(demand, dtype=np.float64),
@@ -63,7 +73,9 @@ def project(
         first,
         short,
         owed,
+        shelf,
     )
+    ranks = [round(q * (kept - 1)) for q in band]
     return Projection(
         expected_on_hand=on_shelf / n_paths,
         stockout_probability=out / n_paths,
@@ -71,6 +83,9 @@ def project(
         first_stockout=first,
         risk=short.mean(axis=1),
         units_short=owed.mean(axis=1),
+        on_hand_band=np.partition(shelf, ranks, axis=1)[:, ranks, :].transpose(1, 0, 2)
+        if ranks
+        else np.zeros((0, n, h)),
     )
 
 
@@ -87,9 +102,11 @@ def _walk(
     first: np.ndarray,
     short: np.ndarray,
     owed: np.ndarray,
+    shelf: np.ndarray,
 ) -> None:
     """One pass per path, summaries summed in place: the stock of every path and day is
-    never stored (numpy's version wrote and re-read it a dozen times, most of the step)."""
+    never stored (numpy's version wrote and re-read it a dozen times, most of the step),
+    except on the first shelf.shape[1] paths, for the band."""
     n, n_paths, h = arrivals.shape
     for i in nb.prange(n):
         for j in range(n_paths):
@@ -110,5 +127,7 @@ def _walk(
                         first_short = min(first_short, t)
                 if t == last:
                     owed[i, j] = max(-net, 0.0)
+                if j < shelf.shape[1]:
+                    shelf[i, j, t] = max(net, 0.0)
             first[i, j] = first_out
             short[i, j] = first_short < until

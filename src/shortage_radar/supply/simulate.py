@@ -16,6 +16,12 @@ from shortage_radar.supply.projection import project
 CHUNK_CELLS = 3_000_000
 
 
+# Quantiles of on-hand stock per day published as the projection's band (low, median, high),
+# read off this many paths (see projection.project for why not all of them).
+BAND = (0.1, 0.5, 0.9)
+BAND_PATHS = 250
+
+
 @dataclass
 class Inputs:
     """Everything the paths need, as arrays over series s, paths p, days t, lines l, orders o."""
@@ -43,6 +49,9 @@ class Outcome:
     """Per-day and per-series figures read off the paths."""
 
     expected_on_hand: np.ndarray  # [s, days]
+    on_hand_q10: np.ndarray  # [s, days] the BAND quantiles over paths of on-hand stock
+    on_hand_q50: np.ndarray  # [s, days]
+    on_hand_q90: np.ndarray  # [s, days]
     stockout_probability: np.ndarray  # [s, days]
     expected_inbound: np.ndarray  # [s, days]
     risk: np.ndarray  # [s] probability of unserved demand before replenishment
@@ -71,11 +80,21 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
         demand = sample_paths(x.mean[lo:hi], x.shock_var[lo:hi], x.level_var[lo:hi], n_paths, rng)
         arrivals = _arrivals(x, lo, hi, n_paths)
         p = project(
-            x.on_hand[lo:hi], demand, x.booked[lo:hi], x.past_due[lo:hi], arrivals, x.lead[0, lo:hi]
+            x.on_hand[lo:hi],
+            demand,
+            x.booked[lo:hi],
+            x.past_due[lo:hi],
+            arrivals,
+            x.lead[0, lo:hi],
+            BAND,
+            BAND_PATHS,
         )
         lv = [levels(demand, x.lead[j, lo:hi], x.review_days, x.service[lo:hi]) for j in range(k)]
         for name, value in (
             ("expected_on_hand", p.expected_on_hand),
+            ("on_hand_q10", p.on_hand_band[0]),
+            ("on_hand_q50", p.on_hand_band[1]),
+            ("on_hand_q90", p.on_hand_band[2]),
             ("stockout_probability", p.stockout_probability),
             ("expected_inbound", p.expected_inbound),
             ("risk", p.risk),
@@ -124,7 +143,14 @@ def _median_first(first: np.ndarray, days: int) -> np.ndarray:
     return out
 
 
-_PER_DAY = ("expected_on_hand", "stockout_probability", "expected_inbound")
+_PER_DAY = (
+    "expected_on_hand",
+    "on_hand_q10",
+    "on_hand_q50",
+    "on_hand_q90",
+    "stockout_probability",
+    "expected_inbound",
+)
 _PER_CHOICE = ("reorder_point", "order_up_to", "lead_demand")
 
 

@@ -277,6 +277,9 @@ def _projection(s: pl.DataFrame, out: Outcome, as_of: date, days: int) -> pl.Dat
                 [as_of + timedelta(days=t) for t in range(days)] * s.height, dtype=pl.Date
             ),
             "expected_on_hand": out.expected_on_hand.ravel(),
+            "on_hand_q10": out.on_hand_q10.ravel(),
+            "on_hand_q50": out.on_hand_q50.ravel(),
+            "on_hand_q90": out.on_hand_q90.ravel(),
             "stockout_probability": out.stockout_probability.ravel(),
             "inbound_quantity": out.expected_inbound.ravel(),
         },
