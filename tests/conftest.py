@@ -14,6 +14,9 @@ import pytest
 # Prefect keeps its state under PREFECT_HOME: tests get their own, never the user's.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="prefect-home-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A flow run without a server starts a temporary one; on a busy 2-core machine it can take
+# longer than Prefect's default 20 s to answer.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from shortage_radar.ingest.files import discover
 from shortage_radar.ingest.load import LedgerEntry
