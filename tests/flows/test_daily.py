@@ -80,7 +80,7 @@ def tiny(landing: Path) -> Path:
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect")
 def test_a_failing_stage_fails_the_run_naming_it_and_publishes_nothing(
-    tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tiny: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     wh = tmp_path / "wh"
     assert d.daily(settings(wh), tiny, return_state=True).is_completed()
@@ -96,6 +96,7 @@ def test_a_failing_stage_fails_the_run_naming_it_and_publishes_nothing(
         (2, "failed", "supply", "RuntimeError: projection blew up"),
     ]
     assert published(wh, "SELECT run_id, status FROM runs") == [(1, "succeeded")]
+    assert "stage supply failed: RuntimeError: projection blew up" in caplog.messages
 
     state = d.daily(settings(wh), tmp_path / "gone", return_state=True)  # a user's error
     assert state.is_failed()

@@ -78,7 +78,6 @@ def test_serve_registers_the_schedule_and_a_triggered_run_publishes(
             assert n > 0, table
 
 
-@pytest.mark.slow
 def test_serve_without_a_server_says_how_to_start_one(tmp_path: Path) -> None:
     import os
     import subprocess
