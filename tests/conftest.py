@@ -14,6 +14,7 @@ import pytest
 # Prefect keeps its state under PREFECT_HOME: tests get their own, never the user's.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="prefect-home-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")  # nor from Prefect's client
 
 from shortage_radar.ingest.files import discover
 from shortage_radar.ingest.load import LedgerEntry

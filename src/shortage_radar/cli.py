@@ -92,11 +92,17 @@ class _NoTracebackForUserErrors(logging.Filter):
         return True
 
 
+def _no_telemetry() -> None:
+    """Before Prefect is imported: no usage data leaves the machine, from a server it starts
+    (PREFECT_SERVER_ANALYTICS_ENABLED) or from this client (DO_NOT_TRACK)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
 def _run_and_report(
     settings: Settings, folder: Path, day: date | None, debug: bool, *, quiet: bool = False
 ) -> None:
-    # No network here but the package registries: Prefect's telemetry would only log errors.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _no_telemetry()
     if quiet:
         # Read when Prefect sets up its logging, on import: the terminal gets warnings and
         # errors only, while a Prefect server still receives every line of the run.
@@ -169,7 +175,7 @@ def serve(
         folder = data or settings.data_dir
         if folder is None:
             raise typer.BadParameter("give --data DIR or set data_dir", param_hint="--data")
-        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        _no_telemetry()
         from flows.server import check_server
 
         url = check_server()  # before the slow import of the flow
