@@ -6,14 +6,16 @@
 from datetime import date
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.schedules import Cron
 
 from flows.daily import daily
-from shortage_radar.report.summary import RunSummary
+from shortage_radar.report.summary import RunSummary, format_summary, one_line
 from shortage_radar.settings import ScheduleSettings, load_settings
 
 DEPLOYMENT = "daily"
+
+
 # The deployment's parameters must be JSON, so a scheduled run gets file paths and loads the
 # settings itself (default.toml, the config file, then the SHORTAGE_RADAR_* variables of the
 # serve process): a changed config file counts from the next run on.
@@ -33,7 +35,11 @@ def scheduled(
         warehouse_dir=Path(warehouse_dir) if warehouse_dir else None,
     )
     # The body of the daily flow, in this run: one Prefect run a day, its tasks and its state.
-    return daily.fn(settings, Path(data_dir), as_of)
+    result = daily.fn(settings, Path(data_dir), as_of)
+    if isinstance(result, RunSummary):  # else the Failed state of a data or settings error
+        # No terminal watches a scheduled run: its summary goes to the log (and the UI).
+        get_run_logger().info("%s\n\n%s", one_line(result), format_summary(result))
+    return result
 
 
 def serve(

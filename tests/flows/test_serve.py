@@ -77,6 +77,13 @@ def test_serve_registers_the_schedule_and_a_triggered_run_publishes(
             (n,) = adb.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
             assert n > 0, table
 
+    def summary_logged() -> bool:
+        logs = api(f"{server.url}/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}})
+        assert isinstance(logs, list)
+        return any(x["message"].startswith("run 1 for as-of ") for x in logs)
+
+    wait_for("the run's summary in its Prefect log", summary_logged, 60, log)
+
 
 def test_serve_without_a_server_says_how_to_start_one(tmp_path: Path) -> None:
     import os
