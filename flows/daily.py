@@ -25,14 +25,15 @@ from shortage_radar.supply.stage import SupplyRun, build_supply
 from shortage_radar.warehouse import db, publish, runs
 
 WAREHOUSE = "warehouse.duckdb"
-# Reading the landing folder (often a network share) may fail for a moment: retry it after
-# 10, 20 and 40 s. Computation is deterministic, so a retry would only fail again.
+# I/O (reading the landing folder, often a network share; sending mail) may fail for a moment:
+# retry it after 10, 20 and 40 s (io_task). Computation is deterministic: a retry would fail again.
 IO_RETRIES = 3
 IO_BACKOFF_SECONDS = 10.0
 
 
 def io_error(task: Task[..., object], task_run: TaskRun, state: State[object]) -> bool:
-    """Retry only an OSError: a missing feed or a bad file would fail the same way again.
+    """Retry only an OSError (smtplib's errors are ones too): a missing feed or a bad file
+    would fail the same way again.
 
     Reading a file (content hash, the polars scan) comes before any write of its load, so a
     retried ingest_file starts clean.
@@ -42,7 +43,7 @@ def io_error(task: Task[..., object], task_run: TaskRun, state: State[object]) -
 
 # No task caches or persists its result: they return small records, the frames they work on
 # stay in the warehouse, and the connection itself must never reach a cache.
-reading = task(
+io_task = task(
     cache_policy=NONE,
     persist_result=False,
     retries=IO_RETRIES,
@@ -51,12 +52,12 @@ reading = task(
 )
 
 
-@reading
+@io_task
 def find_feeds(data_dir: Path, con: duckdb.DuckDBPyConnection) -> list[LandingFile]:
     return landing_files(data_dir, con)
 
 
-@reading
+@io_task
 def ingest_file(
     con: duckdb.DuckDBPyConnection, f: LandingFile, *, run_id: int, as_of: date, tmp: Path
 ) -> LedgerEntry:
