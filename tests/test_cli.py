@@ -150,12 +150,13 @@ def test_killed_mid_ingest_the_warehouse_keeps_its_previous_state(tmp_path: Path
         [*CLI, "run", "--data", str(big), "--warehouse", str(wh)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # so the kill reaches the temporary Prefect server it starts
     )
     deadline = time.monotonic() + 120
     while not list((wh / "tmp").glob("load-*")) and run.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    run.send_signal(signal.SIGKILL)  # in the middle of the ingest transaction
+    os.killpg(run.pid, signal.SIGKILL)  # in the middle of the ingest transaction
     run.wait()
     with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*), sum(quantity) FROM staging.sales").fetchall() == before
