@@ -8,11 +8,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import duckdb
-from prefect import flow, get_run_logger, task
+from prefect import Task, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.client.schemas.objects import State, TaskRun
 from prefect.states import Failed
+from prefect.tasks import exponential_backoff
 
 from shortage_radar.demand.stage import build_demand
 from shortage_radar.errors import ShortageRadarError
@@ -23,20 +24,45 @@ from shortage_radar.ingest.stage import default_as_of, feed_totals, landing_file
 from shortage_radar.notify import digest, smtp
 from shortage_radar.report.artifact import artifact_markdown
 from shortage_radar.report.build import write_report
-from shortage_radar.report.summary import RunSummary, risk_lines
+from shortage_radar.report.summary import RunSummary, headline_counts, risk_lines
 from shortage_radar.settings import MailSettings, Settings
 from shortage_radar.supply.stage import SupplyRun, build_supply
 from shortage_radar.warehouse import db, publish, runs
 
 WAREHOUSE = "warehouse.duckdb"
+# I/O (reading the landing folder, often a network share; sending mail) may fail for a moment:
+# retry it after 10, 20 and 40 s (io_task). Computation is deterministic: a retry would fail again.
+IO_RETRIES = 3
+IO_BACKOFF_SECONDS = 10.0
 
 
-@task(cache_policy=NONE)
+def io_error(task: Task[..., object], task_run: TaskRun, state: State[object]) -> bool:
+    """Retry only an OSError (smtplib's errors are ones too): a missing feed or a bad file
+    would fail the same way again.
+
+    Reading a file (content hash, the polars scan) comes before any write of its load, so a
+    retried ingest_file starts clean.
+    """
+    return isinstance(state.data, OSError)
+
+
+# No task caches or persists its result: they return small records, the frames they work on
+# stay in the warehouse, and the connection itself must never reach a cache.
+io_task = task(
+    cache_policy=NONE,
+    persist_result=False,
+    retries=IO_RETRIES,
+    retry_delay_seconds=exponential_backoff(IO_BACKOFF_SECONDS),
+    retry_condition_fn=io_error,
+)
+
+
+@io_task
 def find_feeds(data_dir: Path, con: duckdb.DuckDBPyConnection) -> list[LandingFile]:
     return landing_files(data_dir, con)
 
 
-@task(cache_policy=NONE, task_run_name="ingest {f.name}")
+@io_task
 def ingest_file(
     con: duckdb.DuckDBPyConnection, f: LandingFile, *, run_id: int, as_of: date, tmp: Path
 ) -> LedgerEntry:
@@ -57,14 +83,17 @@ def ingest_file(
     return entry
 
 
-@task(cache_policy=NONE)
+ingest_file = ingest_file.with_options(task_run_name="ingest {f.name}")
+
+
+@task(cache_policy=NONE, persist_result=False)
 def demand(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> int:
     n = build_demand(con, settings, as_of)
     get_run_logger().info("demand series and classes for %d sku-locations", n)
     return n
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, persist_result=False)
 def forecast(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> ForecastRun:
     run = build_forecasts(con, settings, as_of)
     get_run_logger().info(
@@ -77,7 +106,7 @@ def forecast(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) ->
     return run
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, persist_result=False)
 def supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> SupplyRun:
     run = build_supply(con, settings, as_of)
     get_run_logger().info(
@@ -93,7 +122,7 @@ def supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> S
     return run
 
 
-@task(cache_policy=NONE)
+@task(cache_policy=NONE, persist_result=False)
 def publish_results(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: int, as_of: date
 ) -> list[str]:
@@ -151,7 +180,13 @@ def report(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> P
     return page
 
 
-@flow(name="shortage-radar-daily")
+def _begin(stage: str) -> str:
+    """Say which stage starts (on the terminal and in the Prefect UI): some take minutes."""
+    get_run_logger().info("stage %s started", stage)
+    return stage
+
+
+@flow(name="shortage-radar-daily", persist_result=False)
 def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunSummary:
     """Ingest the landing folder into the warehouse and publish the results of the run.
 
@@ -163,7 +198,7 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
     with db.connect(wh / WAREHOUSE, settings.duckdb) as con:
         db.create_schema(con)
         run_id = runs.start_run(con, as_of, data_dir, settings.model_dump_json())
-        stage = "ingest"
+        stage = _begin("ingest")
         try:
             files = find_feeds(data_dir, con)
             as_of = as_of or default_as_of(files, con, date.today())
@@ -171,22 +206,28 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
             entries = load_all(
                 con, files, run_id=run_id, as_of=as_of, tmp=tmp, load_one=ingest_file
             )
-            stage = "demand"
+            stage = _begin("demand")
             demand(con, settings, as_of)
-            stage = "forecast"
+            stage = _begin("forecast")
             fc = forecast(con, settings, as_of)
-            stage = "supply"
+            stage = _begin("supply")
             sp = supply(con, settings, as_of)
             runs.finish_run(con, run_id, "succeeded")
-            stage = "publish"
+            stage = _begin("publish")
             names = publish_results(con, settings, run_id, as_of)
             risks = risk_lines(con)
-            stage = "report"
+            counts = headline_counts(con)
+            stage = _begin("report")
             page = report(con, settings, as_of)
         except Exception as e:
-            runs.finish_run(con, run_id, "failed", failed_stage=stage, message=str(e)[:2000])
-            if isinstance(e, ShortageRadarError):
-                return Failed(message=str(e), data=e)  # type: ignore[return-value]
+            user_error = isinstance(e, ShortageRadarError)
+            why = str(e) if user_error else f"{type(e).__name__}: {e}"
+            runs.finish_run(con, run_id, "failed", failed_stage=stage, message=why[:2000])
+            # The Prefect UI shows this line and the state message; a bug's traceback is
+            # logged by Prefect itself, with the failed task.
+            get_run_logger().error("stage %s failed: %s", stage, why)
+            if user_error:
+                return Failed(message=f"stage {stage} failed: {why}", data=e)  # type: ignore[return-value]
             raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -201,4 +242,4 @@ def daily(settings: Settings, data_dir: Path, as_of: date | None = None) -> RunS
         "",
         *risks,
     ]
-    return RunSummary(run_id, as_of, wh, totals, names, lines, report=page)
+    return RunSummary(run_id, as_of, wh, totals, names, lines, report=page, counts=counts)

@@ -17,6 +17,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # A flow run without a server starts a temporary one; on a busy 2-core machine it can take
 # longer than Prefect's default 20 s to answer.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("DO_NOT_TRACK", "1")  # nor from Prefect's client
 
 from shortage_radar.ingest.files import discover
 from shortage_radar.ingest.load import LedgerEntry

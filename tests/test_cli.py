@@ -105,6 +105,17 @@ def test_run_publishes_and_a_second_run_goes_on_while_an_analyst_reads(
 
 
 @pytest.mark.slow
+def test_quiet_run_prints_one_line_and_no_progress(tmp_path: Path, landing: Path) -> None:
+    write(landing, "items.csv", ITEMS)
+    write(landing, "sales.csv", "date,sku,quantity\n2026-05-01,A,2\n2026-05-01,X,1\n")
+    p = cli("run", "-q", "--data", str(landing), "--warehouse", str(tmp_path / "wh"))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("run 1 for as-of 2026-05-02: succeeded; 3 rows loaded, 1 quar")
+    assert p.stdout.count("\n") == 1
+    assert "INFO" not in p.stderr
+
+
+@pytest.mark.slow
 def test_a_failed_run_leaves_the_published_results_in_place(tmp_path: Path, landing: Path) -> None:
     wh = tmp_path / "wh"
     write(landing, "items.csv", ITEMS)
@@ -139,12 +150,13 @@ def test_killed_mid_ingest_the_warehouse_keeps_its_previous_state(tmp_path: Path
         [*CLI, "run", "--data", str(big), "--warehouse", str(wh)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # so the kill reaches the temporary Prefect server it starts
     )
     deadline = time.monotonic() + 120
     while not list((wh / "tmp").glob("load-*")) and run.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    run.send_signal(signal.SIGKILL)  # in the middle of the ingest transaction
+    os.killpg(run.pid, signal.SIGKILL)  # in the middle of the ingest transaction
     run.wait()
     with duckdb.connect(str(wh / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*), sum(quantity) FROM staging.sales").fetchall() == before

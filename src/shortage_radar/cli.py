@@ -30,6 +30,10 @@ WarehouseOpt = Annotated[
     ),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="Landing folder with the feeds [default: setting data_dir]."),
+]
 
 
 def _as_of(value: str | None) -> date | None:
@@ -50,10 +54,7 @@ def _fail(e: Exception, debug: bool) -> typer.Exit:
 
 @app.command()
 def run(
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", help="Landing folder with the feeds [default: setting data_dir]."),
-    ] = None,
+    data: DataOpt = None,
     warehouse: WarehouseOpt = None,
     as_of: Annotated[
         str | None,
@@ -62,6 +63,12 @@ def run(
         ),
     ] = None,
     config: ConfigOpt = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="For cron: only warnings, errors and a one-line result."
+        ),
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Run the daily job once: ingest the feeds and publish the results."""
@@ -71,7 +78,7 @@ def run(
         folder = data or settings.data_dir
         if folder is None:
             raise typer.BadParameter("give --data DIR or set data_dir", param_hint="--data")
-        _run_and_report(settings, folder, day, debug)
+        _run_and_report(settings, folder, day, debug, quiet=quiet)
     except ShortageRadarError as e:
         raise _fail(e, debug) from None
 
@@ -85,9 +92,24 @@ class _NoTracebackForUserErrors(logging.Filter):
         return True
 
 
-def _run_and_report(settings: Settings, folder: Path, day: date | None, debug: bool) -> None:
-    # No network here but the package registries: Prefect's telemetry would only log errors.
+def _no_telemetry() -> None:
+    """Before Prefect is imported: no usage data leaves the machine, from a server it starts
+    (PREFECT_SERVER_ANALYTICS_ENABLED) or from this client (DO_NOT_TRACK)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # A run without a server starts a temporary one; on a busy small machine it can take
+    # longer than Prefect's default 20 s to answer.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+def _run_and_report(
+    settings: Settings, folder: Path, day: date | None, debug: bool, *, quiet: bool = False
+) -> None:
+    _no_telemetry()
+    if quiet:
+        # Read when Prefect sets up its logging, on import: the terminal gets warnings and
+        # errors only, while a Prefect server still receives every line of the run.
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
     from flows.daily import daily
 
     from shortage_radar.report.summary import print_summary
@@ -105,7 +127,7 @@ def _run_and_report(settings: Settings, folder: Path, day: date | None, debug: b
         if isinstance(err, BaseException):
             raise err
         raise ShortageRadarError(state.message or "the run failed")
-    print_summary(state.result())
+    print_summary(state.result(), quiet=quiet)
 
 
 @app.command()
@@ -154,7 +176,7 @@ def backtest(
     assert first is not None and last is not None  # typer requires both
     if last < first:
         raise typer.BadParameter(f"--end {end} is before --start {start}", param_hint="--end")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _no_telemetry()
     try:
         settings = load_settings(config)
         wh = warehouse or settings.warehouse_dir / "backtest"
@@ -177,12 +199,33 @@ def backtest(
 
 
 @app.command()
-def serve(config: ConfigOpt = None) -> None:
-    """Schedule the daily job with Prefect (not built yet: exits 1)."""
-    typer.echo(
-        "error: serve is not built yet (issue 5); use cron with `shortage-radar run`", err=True
-    )
-    raise typer.Exit(1)
+def serve(
+    data: DataOpt = None,
+    warehouse: WarehouseOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Run the daily job on the schedule of the settings (schedule.cron, schedule.timezone) with a
+    Prefect server (PREFECT_API_URL), one run at a time, until stopped."""
+    try:
+        settings = load_settings(config, warehouse_dir=warehouse)
+        folder = data or settings.data_dir
+        if folder is None:
+            raise typer.BadParameter("give --data DIR or set data_dir", param_hint="--data")
+        _no_telemetry()
+        from flows.server import check_server
+
+        url = check_server()  # before the slow import of the flow
+        from flows.serve import serve as serve_daily
+
+        cron = settings.schedule
+        typer.echo(
+            f"serving the daily job on {folder} at '{cron.cron}' ({cron.timezone}) "
+            f"with the Prefect server {url}; stop with Ctrl-C"
+        )
+        serve_daily(folder, config, settings.warehouse_dir, cron)
+    except ShortageRadarError as e:
+        raise _fail(e, debug) from None
 
 
 if __name__ == "__main__":

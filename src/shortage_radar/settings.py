@@ -148,6 +148,8 @@ class BacktestSettings(_Section):
     horizons: tuple[int, ...] = (7, 14, 28)
     minmax_extra_days: float = Field(14.0, ge=0)
     history_days: int = Field(730, ge=30)
+
+
 class ReportSettings(_Section):
     dir: str = ""  # a path; empty: warehouse_dir/reports (see Settings.reports_dir)
     charts: int = Field(10, ge=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from shortage_radar.report.summary import RunSummary, format_summary
+from shortage_radar.report.summary import RunSummary, format_summary, one_line
 
 TOTALS = [
     {
@@ -83,3 +83,13 @@ def test_risk_lines_show_top_warnings_in_words_and_orders_per_supplier() -> None
     assert "order suggestions: 2 lines" in text
     assert "S1            2     15  2026-06-01" in text
     assert "PO lines to expedite: 1" in text
+
+
+def test_one_line_result_counts_rows_and_the_severe_warnings() -> None:
+    counts = {"warnings": 5, "critical": 2, "high": 0, "medium": 3, "low": 0, "orders": 4}
+    s = RunSummary(7, date(2026, 6, 1), Path("wh"), TOTALS, ["runs"], counts=counts)
+    assert one_line(s) == (
+        "run 7 for as-of 2026-06-01: succeeded; 121 rows loaded, 2 quarantined, "
+        "1 files rejected; 5 shortage warnings (2 critical); 4 order suggestions; "
+        "results: wh/analytics.duckdb"
+    )

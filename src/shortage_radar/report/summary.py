@@ -24,6 +24,7 @@ class RunSummary:
     published: list[str] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)  # one line per stage after ingest
     report: Path | None = None  # the buyers' report page (reports/<as_of>/index.html)
+    counts: dict[str, int] = field(default_factory=dict)  # see headline_counts
 
 
 # The reason codes in the words a buyer reads.
@@ -111,6 +112,44 @@ def risk_lines(con: duckdb.DuckDBPyConnection, top: int = 10) -> list[str]:
     return out
 
 
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def headline_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What the one-line result tells: open warnings (all and per severity), order lines."""
+    rows = con.execute(
+        "SELECT severity, count(*) FROM core.shortage_warnings WHERE status <> 'resolved' "
+        "GROUP BY severity"
+    ).fetchall()
+    by_severity = {k: int(n) for k, n in rows}
+    (orders,) = con.execute(
+        "SELECT count(*) FROM core.reorder_suggestions WHERE action = 'order'"
+    ).fetchall()[0]
+    return {
+        "warnings": sum(by_severity.values()),
+        **{k: by_severity.get(k, 0) for k in SEVERITIES},
+        "orders": int(orders),
+    }
+
+
+def one_line(s: RunSummary) -> str:
+    """The whole result in one line, for cron mail and logs (`run --quiet`)."""
+    loaded = sum(int(t["rows_loaded"]) for t in s.totals)
+    quarantined = sum(int(t["rows_quarantined"]) for t in s.totals)
+    rejected = sum(int(t["rejected"]) for t in s.totals)
+    c = s.counts
+    severe = ", ".join(f"{c[k]} {k}" for k in SEVERITIES[:2] if c.get(k))
+    parts = [
+        f"run {s.run_id} for as-of {s.as_of}: succeeded",
+        f"{loaded:,} rows loaded, {quarantined:,} quarantined, {rejected} files rejected",
+        f"{c.get('warnings', 0)} shortage warnings" + (f" ({severe})" if severe else ""),
+        f"{c.get('orders', 0)} order suggestions",
+        f"results: {s.warehouse_dir / 'analytics.duckdb'}",
+        *([f"report: {s.report}"] if s.report is not None else []),
+    ]
+    return "; ".join(parts)
+
+
 def format_summary(s: RunSummary) -> str:
     """Rows loaded and quarantined per feed, tables published, and where to look next."""
     head = ("feed", "files", "skipped", "rejected", "rows read", "loaded", "quarantined")
@@ -150,5 +189,5 @@ def format_summary(s: RunSummary) -> str:
     return "\n".join(out)
 
 
-def print_summary(s: RunSummary) -> None:
-    typer.echo(format_summary(s))
+def print_summary(s: RunSummary, *, quiet: bool = False) -> None:
+    typer.echo(one_line(s) if quiet else format_summary(s))
