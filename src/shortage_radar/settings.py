@@ -148,6 +148,7 @@ class BacktestSettings(_Section):
     horizons: tuple[int, ...] = (7, 14, 28)
     minmax_extra_days: float = Field(14.0, ge=0)
     history_days: int = Field(730, ge=30)
+    reselect_days: int = Field(91, ge=1)
 
 
 class ReportSettings(_Section):

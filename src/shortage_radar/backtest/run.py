@@ -58,6 +58,12 @@ def run_backtest(
         raise ValueError(f"no review between {start} and {end}: the sales end before {start}")
     due = start_due(world)
     prepare(con, world)
+    # each review refits; selection, the slow part, runs on the backtest's own cadence
+    settings = settings.model_copy(
+        update={
+            "forecast": settings.forecast.model_copy(update={"reselect_days": cfg.reselect_days})
+        }
+    )
     seen = Seen(warned={h: [] for h in cfg.horizons})
     minmax_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
     policies: dict[str, tuple[Policy, dict[int, list[np.ndarray]]]] = {
@@ -124,7 +130,12 @@ def _num(v: Any) -> Any:
 def _classes(con: duckdb.DuckDBPyConnection, world: World) -> np.ndarray:
     """[s] each series' demand class at the last review of our pipeline."""
     c = con.sql("SELECT unique_id, demand_class FROM core.demand_classes").pl()
-    joined = world.series.select("unique_id").join(c, on="unique_id", how="left")
+    joined = (
+        world.series.select("unique_id")
+        .with_row_index("i")
+        .join(c, on="unique_id", how="left")
+        .sort("i")
+    )
     return np.asarray(joined["demand_class"].fill_null("unclassified").to_list(), dtype=object)
 
 

@@ -92,7 +92,8 @@ def build_world(
     of the data, and its primary supplier (lowest priority; none: lead time 0, MOQ 0, pack 1)
     with the lead times each supplier really took (received - ordered on PO lines received
     before `end`, else the quoted lead time); the stock at `start` when there are inventory
-    snapshots before it, and the PO lines open then."""
+    snapshots before it, and then the PO lines open at `start` (without a snapshot the start
+    is a clean slate: each policy sets its stock). Discontinued items are left out."""
     (last,) = db.one(con, "SELECT max(date) FROM staging.sales")
     data_end = last + timedelta(days=1) if last else end
     sales = con.sql("SELECT date, sku, location, quantity, stockout FROM staging.sales").pl()
@@ -102,7 +103,13 @@ def build_world(
     long = demand_series(sales.lazy(), none.lazy(), freq=freq, as_of=max(data_end, end))
     long = long.filter(pl.col("ds") >= start - timedelta(days=history_days))
     periods = sorted(long["ds"].unique().to_list())
-    wide = long.pivot(on="ds", index=["unique_id", "sku", "location"], values="y").sort("unique_id")
+    # Discontinued items get no orders from any policy: replaying them scores nothing.
+    gone = con.sql("SELECT sku FROM staging.items WHERE status = 'discontinued'").pl()["sku"]
+    wide = (
+        long.pivot(on="ds", index=["unique_id", "sku", "location"], values="y")
+        .filter(~pl.col("sku").is_in(gone.implode()))
+        .sort("unique_id")
+    )
     demand = wide.select(str(p) for p in periods).to_numpy().astype(float)
     pos = con.sql("SELECT * FROM staging.purchase_orders").pl()
     sup = con.sql("SELECT * FROM staging.supplier_items").pl()
@@ -125,6 +132,7 @@ def build_world(
             pl.col("unit_cost", "lead_days", "moq").fill_null(0.0),
             pl.col("pack").fill_null(1.0),
         )
+        .sort("unique_id")  # the rows of `demand`
     )
     leads = {
         (r["supplier_id"], r["sku"]): list(r["lead_times"] or [r["quoted_lead_time"] or 0.0])
@@ -143,6 +151,8 @@ def build_world(
             (pl.col("received_date") >= start)
             | (pl.col("received_date").is_null() & (pl.col("status") == "open"))
         )
+        # without a stock count to add them to, the start is a clean slate
+        & pl.lit(on_hand is not None)
     ).with_columns(
         arrives=pl.coalesce("received_date", "promised_date"),
         units=pl.when(pl.col("received_date").is_not_null())
