@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from shortage_radar.backtest.inventory import Policy, Stock
 from shortage_radar.backtest.world import World, periods_of
+from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.supply.policy import order_quantity
 
 
@@ -34,6 +37,74 @@ def min_max(world: World, extra_days: float, warned: dict[int, list[np.ndarray]]
             cover = np.where(daily > 0, position / daily, np.inf)
         for h in warned:
             warned[h].append(cover < lead)
+        return order_quantity(need, moq, pack), world.lead_periods(world.draw_lead(t, primary))
+
+    return policy
+
+
+def textbook(
+    world: World,
+    service: float,
+    review_periods: int,
+    warn_probability: float,
+    warned: dict[int, list[np.ndarray]],
+) -> Policy:
+    """The textbook reorder point on AutoETS forecasts: ROP = mu L + z sigma sqrt(L), with mu
+    the one-period-ahead forecast, sigma its standard error (from AutoETS's 80% interval),
+    L the supplier's mean lead time in periods and z the normal quantile of the target
+    cycle service level; order up to ROP + mu R (R: the review period) when the position is
+    at or below ROP (Silver, Pyke & Thomas 2017, 6.7). AutoETS is fitted per series at the
+    first review and applied to the growing history at later ones (statsforecast's forward:
+    same form and parameters, no re-fit). Its warning for h periods: the normal chance that
+    demand over h exceeds on hand plus arrivals due by then is at least warn_probability.
+    """
+    from scipy import stats
+    from statsforecast.models import AutoETS
+
+    from shortage_radar.forecast.portfolio import SEASON
+
+    z = float(stats.norm.ppf(service))
+    z80 = float(stats.norm.ppf(0.9))
+    z_warn = float(stats.norm.ppf(1 - warn_probability))
+    season = SEASON[world.freq]
+    lead = (
+        np.array(
+            [
+                float(np.mean(world.leads.get((s, k)) or [d]))
+                for s, k, d in world.series.select("supplier_id", "sku", "lead_days").iter_rows()
+            ]
+        )
+        / DAYS[world.freq]
+    )
+    moq = world.series["moq"].to_numpy()
+    pack = world.series["pack"].to_numpy()
+    primary = world.series["supplier_id"].to_list()
+    models: list[Any] = []
+
+    def one_step(i: int, y: np.ndarray) -> tuple[float, float]:
+        """(mean, standard error) of next period's demand; the history's own when ETS fails."""
+        try:
+            if len(models) <= i:
+                models.append(AutoETS(season_length=season if len(y) > 2 * season else 1).fit(y))
+            out = models[i].forward(y=y, h=1, level=[80])
+            mean = max(float(out["mean"][0]), 0.0)
+            return mean, max((float(out["hi-80"][0]) - mean) / z80, 0.0)
+        except Exception:  # too short or flat for ETS: the plain mean and sd
+            if len(models) <= i:
+                models.append(None)
+            return float(y.mean()), float(y.std())
+
+    def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
+        now = world.history + t
+        est = [one_step(i, world.demand[i, :now]) if now else (0.0, 0.0) for i in range(len(lead))]
+        mu = np.array([m for m, _ in est])
+        sigma = np.array([s for _, s in est])
+        rop = mu * lead + z * sigma * np.sqrt(lead)
+        position = stock.position(t)
+        need = np.where(position <= rop, rop + mu * review_periods - position, 0.0)
+        for h in warned:
+            available = stock.on_hand - stock.backlog + stock.due[:, t : t + h].sum(axis=1)
+            warned[h].append(available < mu * h + z_warn * sigma * np.sqrt(h))
         return order_quantity(need, moq, pack), world.lead_periods(world.draw_lead(t, primary))
 
     return policy

@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from shortage_radar.backtest.baselines import min_max
+from shortage_radar.backtest.baselines import min_max, textbook
 from shortage_radar.backtest.inventory import Ledger, Policy, replay
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
 from shortage_radar.backtest.score import policy_scores, warning_scores
@@ -66,9 +66,12 @@ def run_backtest(
     )
     seen = Seen(warned={h: [] for h in cfg.horizons})
     minmax_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
+    textbook_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
+    rule = textbook(world, settings.service_level, every, cfg.warn_probability, textbook_warned)
     policies: dict[str, tuple[Policy, dict[int, list[np.ndarray]]]] = {
         "ours": (ours(con, settings, world, seen, cfg.warn_probability), seen.warned),
         "min_max": (min_max(world, cfg.minmax_extra_days, minmax_warned), minmax_warned),
+        "textbook": (rule, textbook_warned),
     }
     ledgers = {
         name: replay(
