@@ -33,10 +33,11 @@ lint: setup
 	$(BIN)/ruff check src flows tests scripts bench
 	$(BIN)/mypy
 
-bench: setup  ## ingest and forecast benchmarks; writes BENCHMARKS.md
+bench: setup  ## ingest, forecast, supply and backtest benchmarks; writes BENCHMARKS.md
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/forecast_bench.py
 	$(BIN)/python bench/supply_bench.py
+	$(BIN)/python bench/backtest_bench.py
 
 sample: setup  ## rebuild the bundled sample feeds
 	$(BIN)/python -m shortage_radar.sample_data data/sample
