@@ -24,6 +24,7 @@ METRICS = ("fill_rate", "cycle_service_level", "inventory_value", "orders", "uni
 
 def speed_child(skus: int, reviews: int, work: Path) -> dict[str, Any]:
     from flows.backtest import backtest
+
     from shortage_radar.sample_data import SampleSpec, write_feeds
     from shortage_radar.settings import Settings
 
@@ -95,6 +96,7 @@ def carparts_landing(out: Path, seed: int = 0) -> None:
 
 def carparts_child(work: Path, reviews: int) -> dict[str, Any]:
     from flows.backtest import backtest
+
     from shortage_radar.settings import Settings
 
     carparts_landing(work / "land")
