@@ -1,4 +1,4 @@
-"""Backtest speed (1,000 daily SKUs, 52 weekly reviews) and the carparts results into BENCHMARKS.md."""
+"""Backtest speed (1,000 daily SKUs x 52 weekly reviews) and carparts results for BENCHMARKS.md."""
 
 from __future__ import annotations
 
