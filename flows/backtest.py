@@ -12,6 +12,7 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from shortage_radar.backtest.report import page
 from shortage_radar.backtest.run import PUBLISHED, Backtest, run_backtest
 from shortage_radar.ingest.load import load_file
 from shortage_radar.ingest.stage import default_as_of, landing_files, load_all
@@ -84,6 +85,8 @@ def backtest(
             raise
         finally:
             shutil.rmtree(wh / "tmp", ignore_errors=True)
+    (wh / "backtest.html").write_text(page(result.summary))
+    get_run_logger().info("backtest report: %s", wh / "backtest.html")
     if json_out is not None:
         json_out.write_text(json.dumps(result.summary, indent=2))
     return result.summary

@@ -192,10 +192,10 @@ def backtest(
             f"{name:8} fill rate {a['fill_rate']:.3f}  cycle service {a['cycle_service_level']:.3f}"
             f"  inventory value {a['inventory_value']:,.0f}  orders {a['orders']:.0f}"
         )
-    typer.echo(
-        f"tables backtest_* in {wh}/analytics.duckdb"
-        + (f"; summary in {json_out}" if json_out else "")
-    )
+    typer.echo(f"tables backtest_* in {wh / 'analytics.duckdb'}")
+    if json_out:
+        typer.echo(f"summary: {json_out}")
+    typer.echo(f"report with the exchange curve: {wh / 'backtest.html'}")
 
 
 @app.command()

@@ -31,19 +31,30 @@ def _normal_paths(n: int, h: int, mean: float, sd: float, seed: int = 3) -> np.n
 
 
 def test_normal_demand_with_fixed_lead_time_gives_the_textbook_reorder_point() -> None:
-    # N(100, 20^2) a day, lead time 5 days, 95% cycle service: 500 + 1.645 * 20 * sqrt(5)
+    # N(100, 20^2) a day, lead time 5 days, review every 2, 95% cycle service: the protection
+    # interval is 7 days, so s = 700 + 1.645 * 20 * sqrt(7) and S = s + 200 (one review's
+    # mean demand)
     n = 20000
-    rop, upto, mean_lt = levels(
+    rop, upto, mean_lr = levels(
         _normal_paths(n, 30, 100, 20), np.full((1, n), 5), 2, np.array([0.95])
     )
-    sd_l = 20 * np.sqrt(5)
-    textbook = 500 + stats.norm.ppf(0.95) * sd_l
-    # standard error of a sample quantile: sqrt(p(1-p)) / (density there * sqrt(n)) = 0.67
-    se = np.sqrt(0.95 * 0.05) / (stats.norm.pdf(stats.norm.ppf(0.95)) / sd_l * np.sqrt(n))
+    sd = 20 * np.sqrt(7)
+    textbook = 700 + stats.norm.ppf(0.95) * sd
+    # standard error of a sample quantile: sqrt(p(1-p)) / (density there * sqrt(n))
+    se = np.sqrt(0.95 * 0.05) / (stats.norm.pdf(stats.norm.ppf(0.95)) / sd * np.sqrt(n))
     assert rop[0] == pytest.approx(textbook, abs=4 * se)
-    assert mean_lt[0] == pytest.approx(500, abs=4 * sd_l / np.sqrt(n))
-    # order-up-to covers lead time plus the 2-day review: 700 + 1.645 * 20 * sqrt(7)
-    assert upto[0] == pytest.approx(700 + stats.norm.ppf(0.95) * 20 * np.sqrt(7), abs=5 * se)
+    assert mean_lr[0] == pytest.approx(700, abs=4 * sd / np.sqrt(n))
+    assert upto[0] == pytest.approx(rop[0] + 200, abs=4 * 20 * np.sqrt(2 / n) * 3)
+
+
+def test_without_a_review_period_the_reorder_point_is_the_lead_time_quantile() -> None:
+    # continuous review (R = 0): s = 500 + 1.645 * 20 * sqrt(5), the classic z sigma sqrt(L)
+    n = 20000
+    rop, upto, _ = levels(_normal_paths(n, 30, 100, 20), np.full((1, n), 5), 0, np.array([0.95]))
+    sd = 20 * np.sqrt(5)
+    se = np.sqrt(0.95 * 0.05) / (stats.norm.pdf(stats.norm.ppf(0.95)) / sd * np.sqrt(n))
+    assert rop[0] == pytest.approx(500 + stats.norm.ppf(0.95) * sd, abs=4 * se)
+    assert upto[0] == rop[0]
 
 
 def test_lead_time_uncertainty_raises_the_reorder_point() -> None:

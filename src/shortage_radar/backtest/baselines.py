@@ -48,6 +48,7 @@ def textbook(
     review_periods: int,
     warn_probability: float,
     warned: dict[int, list[np.ndarray]],
+    models: list[Any] | None = None,
 ) -> Policy:
     """The textbook reorder point on AutoETS forecasts: ROP = mu L + z sigma sqrt(L), with mu
     the one-period-ahead forecast, sigma its standard error (from AutoETS's 80% interval),
@@ -57,6 +58,8 @@ def textbook(
     first review and applied to the growing history at later ones (statsforecast's forward:
     same form and parameters, no re-fit). Its warning for h periods: the normal chance that
     demand over h exceeds on hand plus arrivals due by then is at least warn_probability.
+    `models`: the fitted AutoETS per series, filled on first use; pass the same list to
+    replays of the same history at other service levels to fit once.
     """
     from scipy import stats
     from statsforecast.models import AutoETS
@@ -79,7 +82,7 @@ def textbook(
     moq = world.series["moq"].to_numpy()
     pack = world.series["pack"].to_numpy()
     primary = world.series["supplier_id"].to_list()
-    models: list[Any] = []
+    models = [] if models is None else models
 
     def one_step(i: int, y: np.ndarray) -> tuple[float, float]:
         """(mean, standard error) of next period's demand; the history's own when ETS fails."""

@@ -16,6 +16,7 @@ from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.forecast.stage import build_forecasts
 from shortage_radar.settings import Settings
 from shortage_radar.supply.stage import build_supply
+from shortage_radar.warehouse import db
 
 # Rows the replay writes into staging carry this load_id, so they can be told from the feeds.
 SIMULATED = -1
@@ -31,11 +32,24 @@ def prepare(con: duckdb.DuckDBPyConnection, world: World) -> None:
     start = world.period_date(0)
     con.execute("DELETE FROM staging.inventory WHERE date >= ?", [start])
     con.execute("DELETE FROM staging.customer_orders")
+    reset(con, world)
     con.execute(
         "DELETE FROM staging.purchase_orders WHERE order_date >= $start OR (status <> "
         "'cancelled' AND (received_date >= $start OR (received_date IS NULL AND status = 'open')))",
         {"start": start},
     )
+
+
+def reset(con: duckdb.DuckDBPyConnection, world: World) -> None:
+    """Forget an earlier replay in this warehouse: its simulated rows and warning history."""
+    for table in ("inventory", "purchase_orders", "customer_orders"):
+        con.execute(f"DELETE FROM staging.{table} WHERE load_id = ?", [SIMULATED])  # noqa: S608
+    if db.table_exists(con, "core", "warning_history"):
+        con.execute("DELETE FROM core.warning_history WHERE as_of >= ?", [world.period_date(0)])
+
+
+# What build_forecasts writes that a later replay of the same reviews may reuse.
+FORECAST_TABLES = ("forecasts", "forecast_models")
 
 
 @dataclass
@@ -52,11 +66,19 @@ def ours(
     world: World,
     seen: Seen,
     warn_probability: float,
+    forecasts: dict[date, dict[str, pl.DataFrame]] | None = None,
 ) -> Policy:
     """At each review: write the stock, backlog and orders so far into staging as of the
     review date, run the demand, forecast and supply stages for that date, and order what
     core.reorder_suggestions says. It warns of a stock-out within h periods when some day
-    of stock_projection in them has a stock-out probability >= warn_probability."""
+    of stock_projection in them has a stock-out probability >= warn_probability.
+
+    `forecasts` (review date -> FORECAST_TABLES): filled by this replay where a date is
+    missing, reused where present, so replays of the same reviews at other service levels
+    skip the refits (their forecasts then differ from their own only where a simulated
+    stock-out censored a day).
+    """
+    reset(con, world)
     keys = world.series.select("sku", "location").with_row_index("i")
     chosen: dict[tuple[int, int], str | None] = {}  # (period, series) -> supplier ordered from
 
@@ -64,7 +86,16 @@ def ours(
         day = world.period_date(t)
         _write_state(con, world, keys, stock, chosen, day)
         build_demand(con, settings, day)
-        build_forecasts(con, settings, day)
+        if forecasts is not None and day in forecasts:
+            with db.transaction(con):
+                db.replace_core(con, forecasts[day])
+        else:
+            build_forecasts(con, settings, day)
+            if forecasts is not None:
+                forecasts[day] = {
+                    name: con.sql(f"SELECT * FROM core.{name}").pl()  # noqa: S608
+                    for name in FORECAST_TABLES
+                }
         build_supply(con, settings, day)
         seen.forecasts.append(
             con.sql("SELECT unique_id, ds, mean, * LIKE 'q%' FROM core.forecasts")

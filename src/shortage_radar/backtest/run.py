@@ -25,6 +25,7 @@ PUBLISHED = {
     "backtest_scores": "SELECT * FROM core.backtest_scores ORDER BY method, demand_class",
     "backtest_forecast_accuracy": "SELECT * FROM core.backtest_forecast_accuracy",
     "backtest_ledger": "SELECT * FROM core.backtest_ledger ORDER BY method, unique_id, ds",
+    "backtest_curve": "SELECT * FROM core.backtest_curve ORDER BY method, target",
 }
 
 
@@ -65,11 +66,15 @@ def run_backtest(
         }
     )
     seen = Seen(warned={h: [] for h in cfg.horizons})
+    cache: dict[date, dict[str, pl.DataFrame]] = {}
     minmax_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
     textbook_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
-    rule = textbook(world, settings.service_level, every, cfg.warn_probability, textbook_warned)
+    fitted: list[Any] = []  # AutoETS per series, fitted once for every textbook replay
+    rule = textbook(
+        world, settings.service_level, every, cfg.warn_probability, textbook_warned, fitted
+    )
     policies: dict[str, tuple[Policy, dict[int, list[np.ndarray]]]] = {
-        "ours": (ours(con, settings, world, seen, cfg.warn_probability), seen.warned),
+        "ours": (ours(con, settings, world, seen, cfg.warn_probability, cache), seen.warned),
         "min_max": (min_max(world, cfg.minmax_extra_days, minmax_warned), minmax_warned),
         "textbook": (rule, textbook_warned),
     }
@@ -86,6 +91,7 @@ def run_backtest(
         for row in _scores(name, world, ledgers[name], at, warned, classes)
     ]
     forecast = _forecast_scores(world, seen, classes)
+    curve = exchange_curve(con, settings, world, at, due, cache, fitted)
     scores = pl.DataFrame(rows)
     summary = {
         "start": start.isoformat(),
@@ -110,6 +116,7 @@ def run_backtest(
             r["demand_class"]: {k: _num(v) for k, v in r.items() if k != "demand_class"}
             for r in forecast.to_dicts()
         },
+        "exchange_curve": curve.to_dicts(),
         "settings": settings.model_dump(mode="json"),
     }
     return Backtest(
@@ -118,11 +125,58 @@ def run_backtest(
             "backtest_scores": scores,
             "backtest_forecast_accuracy": forecast,
             "backtest_ledger": _ledger_frame(world, ledgers),
+            "backtest_curve": curve,
         },
     )
 
 
 _KEYS = ("method", "demand_class")
+
+
+def exchange_curve(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    world: World,
+    at: list[int],
+    due: np.ndarray,
+    forecasts: dict[date, dict[str, pl.DataFrame]],
+    fitted: list[Any],
+) -> pl.DataFrame:
+    """Average inventory value against achieved fill rate as the target moves: ours and the
+    textbook rule at each `[backtest] curve_levels` (items' own service levels set aside, so
+    the target is the same for all), min/max at each `curve_extra_days`. One row per method
+    and point: method, target (service level, or extra days for min/max) and
+    policy_scores(). Ours reuses `forecasts` of the first replay (see pipeline.ours), the
+    textbook rule its `fitted` AutoETS models.
+    """
+    cfg = settings.backtest
+    if not cfg.curve_levels:
+        return pl.DataFrame(schema={"method": pl.String, "target": pl.Float64})
+    con.execute("UPDATE staging.items SET service_level = NULL")
+    cost = world.series["unit_cost"].to_numpy()
+    rows = []
+
+    def point(method: str, target: float, policy: Policy) -> None:
+        led = replay(
+            world.replayed, world.start_on_hand, due, at, policy, backorders=cfg.backorders
+        )
+        scores = policy_scores(led.demand, led.short, led.on_hand, led.ordered, at, cost)
+        rows.append({"method": method, "target": target, **scores})
+
+    for level in cfg.curve_levels:
+        at_level = settings.model_copy(
+            update={
+                "service_level": level,
+                "policy": settings.policy.model_copy(update={"abc_service_level": ()}),
+            }
+        )
+        mine = ours(con, at_level, world, Seen(warned={}), cfg.warn_probability, forecasts)
+        point("ours", level, mine)
+        every = at[1] - at[0] if len(at) > 1 else 1
+        point("textbook", level, textbook(world, level, every, cfg.warn_probability, {}, fitted))
+    for days in cfg.curve_extra_days:
+        point("min_max", days, min_max(world, days, {}))
+    return pl.DataFrame(rows)
 
 
 def _num(v: Any) -> Any:

@@ -37,20 +37,22 @@ def _sums(paths: np.ndarray, days: np.ndarray, out: np.ndarray) -> None:
 def levels(
     paths: np.ndarray, lead_days: np.ndarray, review_days: int, service: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per series (reorder point, order-up-to level, mean lead-time demand).
+    """Per series (reorder point, order-up-to level, mean demand over lead time + review).
 
-    A periodic-review (R, s, S) policy (Silver, Pyke & Thomas 2017, ch. 6): the reorder point
-    s is the `service` quantile of demand over the lead time, the order-up-to level S that of
-    demand over the lead time plus the review period, both from the demand paths [s, p, h]
-    (not from z * sigma * sqrt(L), which assumes normal demand and fails for slow movers).
-    service is the cycle service level: the chance a replenishment cycle ends without a
-    stock-out.
+    A periodic-review (R, s, S) policy (Silver, Pyke & Thomas 2017, 6.7): an order placed at
+    a review arrives after the lead time L, and the next chance to order is R later, so
+    stock must cover demand over L + R, the protection interval. The reorder point s is the
+    `service` quantile of demand over L + R, from the demand paths [s, p, h] with each
+    path's own lead time (not from z * sigma * sqrt(L), which assumes normal demand and fails
+    for slow movers); the order-up-to level S is s plus the mean demand of one review period,
+    so that an order covers about a period's demand. service is the cycle service level: the
+    chance a replenishment cycle ends without a stock-out.
     """
     over_l, over_lr = demand_over(paths, np.stack([lead_days, lead_days + review_days]))
     q = np.clip(service, 0.0, 1.0)[:, None]
-    rop = _row_quantile(over_l, q)
-    upto = np.maximum(_row_quantile(over_lr, q), rop)
-    return rop, upto, over_l.mean(axis=1)
+    rop = _row_quantile(over_lr, q)
+    per_review = np.maximum(over_lr.mean(axis=1) - over_l.mean(axis=1), 0.0)
+    return rop, rop + per_review, over_lr.mean(axis=1)
 
 
 def _row_quantile(values: np.ndarray, q: np.ndarray) -> np.ndarray:
