@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,12 +27,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def api(url: str, body: dict[str, object] | None = None) -> object:
-    """GET `url`, or POST `body` to it, as JSON."""
+def api(url: str, body: dict[str, object] | None = None, tries: int = 10) -> object:
+    """GET `url`, or POST `body` to it, as JSON. A 503 (the server's SQLite busy under load)
+    is retried, a second apart, up to `tries` times."""
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read())
+    for attempt in range(tries):
+        req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            if e.code != 503 or attempt == tries - 1:
+                raise
+            time.sleep(1)
+    raise AssertionError("unreachable")
 
 
 def tail(path: Path, n: int = 40) -> str:
