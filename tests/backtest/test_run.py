@@ -36,7 +36,7 @@ def _warehouse(
 
 @pytest.mark.slow
 def test_a_review_decides_the_same_whatever_happens_after_it(tmp_path: Path) -> None:
-    settings = Settings(warehouse_dir=tmp_path / "wh")
+    settings = Settings(warehouse_dir=tmp_path / "wh", backtest={"curve_levels": []})
     base = run_backtest(_warehouse(tmp_path, "a"), settings, START, LAST, 7)
     changed = run_backtest(
         _warehouse(tmp_path, "b", bump_after=date(2026, 5, 11)), settings, START, LAST, 7
@@ -58,20 +58,23 @@ def test_a_review_decides_the_same_whatever_happens_after_it(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_both_policies_are_scored_on_the_same_demand(tmp_path: Path) -> None:
-    settings = Settings(warehouse_dir=tmp_path / "wh")
+def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
+    settings = Settings(warehouse_dir=tmp_path / "wh", backtest={"curve_levels": [0.9]})
     got = run_backtest(_warehouse(tmp_path, "a"), settings, START, LAST, 7)
     led = got.tables["backtest_ledger"]
-    ours, minmax = (led.filter(method=m).sort("unique_id", "ds") for m in ("ours", "min_max"))
-    assert ours["demand"].equals(minmax["demand"]) and ours.height == minmax.height > 0
-    # every unit asked is served in its period or short
-    for part in (ours, minmax):
+    parts = [led.filter(method=m).sort("unique_id", "ds") for m in ("ours", "min_max", "textbook")]
+    for part in parts:
+        assert part["demand"].equals(parts[0]["demand"]) and part.height > 0
+        # every unit asked is served in its period or short
         assert np.all(part["short"].to_numpy() <= part["demand"].to_numpy())
     s = got.summary
     # the sample's one inventory snapshot is after the start: each policy sets its own stock
     assert s["reviews"] == 3 and s["initial_stock"].startswith("set by each policy")
     assert (led.filter(ds=START)["arrived"] == led.filter(ds=START)["ordered"]).all()
-    assert set(s["methods"]) == {"ours", "min_max"}
+    assert set(s["methods"]) == {"ours", "min_max", "textbook"}
+    # the curve: ours and textbook at 0.9, min/max at each of its 4 extra-day settings
+    curve = got.tables["backtest_curve"]
+    assert sorted(curve["method"].to_list()) == ["min_max"] * 4 + ["ours", "textbook"]
     for m in s["methods"].values():
         assert 0 <= m["all"]["fill_rate"] <= 1
     assert "all" in s["forecast"] and s["forecast"]["all"]["n"] > 0

@@ -144,8 +144,9 @@ def _flat_rates(
 ) -> pl.DataFrame:
     """A constant rate per series: zero for `Zero`, the recent mean for `fallback`, and for
     `NewRate` the credibility blend (n * own + prior * category) / (n + prior) (Bühlmann 1967),
-    where the category's rate is the mean recent rate of its established series (not new, not
-    inactive).
+    where the category's rate is the median recent rate of its established series (not new,
+    not inactive): the typical item of the category, not the mean that its few fast movers
+    pull up (a new slow item would otherwise be stocked like a best seller).
     """
     established = planned.filter(~pl.col("demand_class").is_in(["new", "inactive"])).select(
         "unique_id"
@@ -154,7 +155,7 @@ def _flat_rates(
         rate.join(established, on="unique_id")
         .join(categories, on="unique_id")
         .group_by("category")
-        .agg(cat_rate=pl.col("rate").mean())
+        .agg(cat_rate=pl.col("rate").median())
     )
     f = flat.join(rate, on="unique_id", how="left").join(categories, on="unique_id", how="left")
     f = f.join(cat_rate, on="category", how="left").with_columns(pl.col("rate", "n").fill_null(0))
