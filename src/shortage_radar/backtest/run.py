@@ -40,7 +40,8 @@ class Backtest:
 def run_backtest(
     con: duckdb.DuckDBPyConnection, settings: Settings, start: date, end: date, every: int
 ) -> Backtest:
-    """Replay from `start` to `end` with a review every `every` periods, ours and min/max.
+    """Replay from `start` to `end` with a review every `every` periods: ours, the min/max
+    rule and the textbook rule on the same demand and lead-time draws; then the exchange curve.
 
     `con`: a warehouse holding the staged feeds, used up by the replay (its staging tables
     are rewritten with the replay's stock and orders): give it a copy.
@@ -91,7 +92,7 @@ def run_backtest(
         for row in _scores(name, world, ledgers[name], at, warned, classes)
     ]
     forecast = _forecast_scores(world, seen, classes)
-    curve = exchange_curve(con, settings, world, at, due, cache, fitted)
+    curve = exchange_curve(con, settings, world, at, every, due, cache, fitted)
     scores = pl.DataFrame(rows)
     summary = {
         "start": start.isoformat(),
@@ -116,7 +117,7 @@ def run_backtest(
             r["demand_class"]: {k: _num(v) for k, v in r.items() if k != "demand_class"}
             for r in forecast.to_dicts()
         },
-        "exchange_curve": curve.to_dicts(),
+        "exchange_curve": [{k: _num(v) for k, v in r.items()} for r in curve.to_dicts()],
         "settings": settings.model_dump(mode="json"),
     }
     return Backtest(
@@ -138,6 +139,7 @@ def exchange_curve(
     settings: Settings,
     world: World,
     at: list[int],
+    every: int,
     due: np.ndarray,
     forecasts: dict[date, dict[str, pl.DataFrame]],
     fitted: list[Any],
@@ -172,7 +174,6 @@ def exchange_curve(
         )
         mine = ours(con, at_level, world, Seen(warned={}), cfg.warn_probability, forecasts)
         point("ours", level, mine)
-        every = at[1] - at[0] if len(at) > 1 else 1
         point("textbook", level, textbook(world, level, every, cfg.warn_probability, {}, fitted))
     for days in cfg.curve_extra_days:
         point("min_max", days, min_max(world, days, {}))
