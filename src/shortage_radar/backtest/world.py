@@ -142,7 +142,9 @@ def build_world(
     (snapshots,) = db.one(con, "SELECT count(*) FROM staging.inventory WHERE date < ?", [start])
     on_hand = None
     if snapshots:
-        now = series.join(on_hand_now(con, start), on=["sku", "location"], how="left")
+        now = series.join(
+            on_hand_now(con, start), on=["sku", "location"], how="left", maintain_order="left"
+        )
         on_hand = now["on_hand"].fill_null(0.0).to_numpy()
     pending = pos.filter(
         (pl.col("order_date") < start)
