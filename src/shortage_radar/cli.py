@@ -186,11 +186,15 @@ def backtest(
         summary = flow(settings, data, first, last, every, json_out)
     except (ShortageRadarError, ValueError) as e:
         raise _fail(e, debug) from None
+    from shortage_radar.backtest.report import score_text
+
     for name, per in summary["methods"].items():
         a = per["all"]
         typer.echo(
-            f"{name:8} fill rate {a['fill_rate']:.3f}  cycle service {a['cycle_service_level']:.3f}"
-            f"  inventory value {a['inventory_value']:,.0f}  orders {a['orders']:.0f}"
+            f"{name:8} fill rate {score_text(a['fill_rate'])}  "
+            f"cycle service {score_text(a['cycle_service_level'])}  "
+            f"inventory value {score_text(a['inventory_value'], 0)}  "
+            f"orders {score_text(a['orders'], 0)}"
         )
     typer.echo(f"tables backtest_* in {wh / 'analytics.duckdb'}")
     if json_out:

@@ -20,7 +20,6 @@ def min_max(world: World, extra_days: float, warned: dict[int, list[np.ndarray]]
     review to warned[h] for every horizon h (the rule has one signal).
     """
     window = periods_of(30, world.freq)
-    per_day = 30 / window  # periods of the window -> days
     lead = world.series["lead_days"].to_numpy()
     moq = world.series["moq"].to_numpy()
     primary = world.series["supplier_id"].to_list()
@@ -28,7 +27,9 @@ def min_max(world: World, extra_days: float, warned: dict[int, list[np.ndarray]]
 
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         now = world.history + t
-        daily = world.demand[:, max(0, now - window) : now].sum(axis=1) / (window * per_day)
+        daily = world.demand[:, max(0, now - window) : now].sum(axis=1) / (
+            window * DAYS[world.freq]
+        )
         low = daily * lead
         high = low + daily * extra_days
         position = stock.position(t)
@@ -50,16 +51,18 @@ def textbook(
     warned: dict[int, list[np.ndarray]],
     models: list[Any] | None = None,
 ) -> Policy:
-    """The textbook reorder point on AutoETS forecasts: ROP = mu L + z sigma sqrt(L), with mu
-    the one-period-ahead forecast, sigma its standard error (from AutoETS's 80% interval),
-    L the supplier's mean lead time in periods and z the normal quantile of the target
-    cycle service level; order up to ROP + mu R (R: the review period) when the position is
-    at or below ROP (Silver, Pyke & Thomas 2017, 6.7). AutoETS is fitted per series at the
-    first review and applied to the growing history at later ones (statsforecast's forward:
-    same form and parameters, no re-fit). Its warning for h periods: the normal chance that
-    demand over h exceeds on hand plus arrivals due by then is at least warn_probability.
-    `models`: the fitted AutoETS per series, filled on first use; pass the same list to
-    replays of the same history at other service levels to fit once.
+    """The textbook periodic-review rule on AutoETS forecasts: every review, order up to
+    S = mu (L + R) + z sigma sqrt(L + R) (Silver, Pyke & Thomas 2017, 7.3: the z sigma sqrt(L)
+    reorder point with the review period R added to the lead time L, as a periodic review
+    needs), with mu the one-period-ahead forecast, sigma its standard error (from AutoETS's
+    80% interval), L the supplier's mean lead time known at the start (received - ordered on
+    PO lines received before it, else quoted), in whole periods, and z the normal quantile of
+    the target cycle service level. AutoETS is fitted per series at the first review and
+    applied to the growing history at later ones (statsforecast's forward: same form and
+    parameters, no re-fit). Its warning for h periods: the normal chance that demand over h
+    exceeds on hand plus arrivals due by then is at least warn_probability. `models`: the
+    fitted AutoETS per series, filled on first use; pass the same list to replays of the same
+    history at other service levels to fit once.
     """
     from scipy import stats
     from statsforecast.models import AutoETS
@@ -70,15 +73,15 @@ def textbook(
     z80 = float(stats.norm.ppf(0.9))
     z_warn = float(stats.norm.ppf(1 - warn_probability))
     season = SEASON[world.freq]
-    lead = (
+    lead = world.lead_periods(
         np.array(
             [
-                float(np.mean(world.leads.get((s, k)) or [d]))
+                float(np.mean(world.known_leads.get((s, k)) or [d]))
                 for s, k, d in world.series.select("supplier_id", "sku", "lead_days").iter_rows()
             ]
         )
-        / DAYS[world.freq]
     )
+    cover = lead + review_periods
     moq = world.series["moq"].to_numpy()
     pack = world.series["pack"].to_numpy()
     primary = world.series["supplier_id"].to_list()
@@ -99,12 +102,12 @@ def textbook(
 
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         now = world.history + t
-        est = [one_step(i, world.demand[i, :now]) if now else (0.0, 0.0) for i in range(len(lead))]
+        est = [one_step(i, world.demand[i, :now]) if now else (0.0, 0.0) for i in range(len(cover))]
         mu = np.array([m for m, _ in est])
         sigma = np.array([s for _, s in est])
-        rop = mu * lead + z * sigma * np.sqrt(lead)
+        upto = mu * cover + z * sigma * np.sqrt(cover)
         position = stock.position(t)
-        need = np.where(position <= rop, rop + mu * review_periods - position, 0.0)
+        need = np.where(position < upto, upto - position, 0.0)
         for h in warned:
             available = stock.on_hand - stock.backlog + stock.due[:, t : t + h].sum(axis=1)
             warned[h].append(available < mu * h + z_warn * sigma * np.sqrt(h))

@@ -71,7 +71,7 @@ def ours(
     """At each review: write the stock, backlog and orders so far into staging as of the
     review date, run the demand, forecast and supply stages for that date, and order what
     core.reorder_suggestions says. It warns of a stock-out within h periods when some day
-    of stock_projection in them has a stock-out probability >= warn_probability.
+    of stock_projection in them has a shortage probability (demand owed) >= warn_probability.
 
     `forecasts` (review date -> FORECAST_TABLES): filled by this replay where a date is
     missing, reused where present, so replays of the same reviews at other service levels
@@ -102,14 +102,14 @@ def ours(
             .pl()
             .with_columns(origin=pl.lit(day))
         )
-        proj = con.sql("SELECT sku, location, ds, stockout_probability FROM core.stock_projection")
+        proj = con.sql("SELECT sku, location, ds, shortage_probability FROM core.stock_projection")
         for h in seen.warned:
             until = day + timedelta(days=h * DAYS[world.freq])
             risky = (
                 proj.pl()
                 .filter(pl.col("ds") < until)
                 .group_by("sku", "location")
-                .agg(p=pl.col("stockout_probability").max())
+                .agg(p=pl.col("shortage_probability").max())
             )
             flags = keys.join(risky, on=["sku", "location"], how="left").sort("i")
             seen.warned[h].append((flags["p"].fill_null(0.0) >= warn_probability).to_numpy())
@@ -179,6 +179,7 @@ def _write_state(
                 "units": q,
             }
             for t, i, q, when in stock.placed
+            if when > t  # a clean slate's first fill is opening stock, not a 0-day lead time
         ],
         schema=world.pending.select(
             "po_id",
@@ -208,7 +209,9 @@ def _write_state(
         load_id=pl.lit(SIMULATED),
         row_number=pl.lit(0),
     )
-    con.execute("INSERT INTO staging.inventory BY NAME SELECT * FROM snap")
+    if world.start_on_hand is not None or day > world.period_date(0):
+        # a clean slate has no count at the start (a zero one would censor that day's demand)
+        con.execute("INSERT INTO staging.inventory BY NAME SELECT * FROM snap")
     con.execute("DELETE FROM staging.customer_orders")
     con.execute("INSERT INTO staging.customer_orders BY NAME SELECT * FROM owed")
     con.execute("DELETE FROM staging.purchase_orders WHERE load_id = ?", [SIMULATED])

@@ -14,7 +14,7 @@ def curve_svg(points: list[dict[str, Any]]) -> str:
     """Inline SVG: average inventory value (y) against achieved fill rate (x), one line per
     method through its points in target order, each point labelled with its target (service
     level, or extra days for min/max). Better is down and to the right."""
-    ok = [p for p in points if p["fill_rate"] == p["fill_rate"]]  # NaN: no demand
+    ok = [p for p in points if p["fill_rate"] is not None]  # None: no demand
     if not ok:
         return "<p>No exchange curve: no demand in the replayed periods.</p>"
     xs = [float(p["fill_rate"]) for p in ok]
@@ -79,8 +79,8 @@ def page(summary: dict[str, Any]) -> str:
         a = per["all"]
         cells = [
             NAMES.get(method, method),
-            _f(a["fill_rate"]),
-            _f(a["cycle_service_level"]),
+            score_text(a["fill_rate"]),
+            score_text(a["cycle_service_level"]),
             f"{a['inventory_value']:,.0f}",
             f"{a['orders']:,.0f}",
             f"{a['units_short']:,.0f}",
@@ -93,9 +93,9 @@ def page(summary: dict[str, Any]) -> str:
             cells = [
                 NAMES.get(method, method),
                 str(h),
-                _f(a.get(f"precision_{h}")),
-                _f(a.get(f"recall_{h}")),
-                _f(a.get(f"median_lead_{h}"), 0),
+                score_text(a.get(f"precision_{h}")),
+                score_text(a.get(f"recall_{h}")),
+                score_text(a.get(f"median_lead_{h}"), 0),
             ]
             warn_rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     facts = (
@@ -124,5 +124,6 @@ served from stock for less money tied up.</p>
 """
 
 
-def _f(v: float | None, digits: int = 3) -> str:
-    return "-" if v is None or v != v else f"{v:.{digits}f}"
+def score_text(v: float | None, digits: int = 3) -> str:
+    """A score for the page; "-" for one that could not be computed (null in the JSON)."""
+    return "-" if v is None or v != v else f"{v:,.{digits}f}"

@@ -17,6 +17,7 @@ from shortage_radar.backtest.pipeline import Seen, ours, prepare
 from shortage_radar.backtest.score import policy_scores, warning_scores
 from shortage_radar.backtest.world import World, build_world, reviews, start_due
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
+from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.settings import Settings
 
 # What a backtest publishes: table -> query on its warehouse.
@@ -60,10 +61,21 @@ def run_backtest(
         raise ValueError(f"no review between {start} and {end}: the sales end before {start}")
     due = start_due(world)
     prepare(con, world)
-    # each review refits; selection, the slow part, runs on the backtest's own cadence
+    # Our pipeline as the replay runs it: selection (the slow part) on the backtest's own
+    # cadence; orders protected for the replay's review period; the projection long enough
+    # to warn over every scored horizon.
+    days = DAYS[settings.freq]
     settings = settings.model_copy(
         update={
-            "forecast": settings.forecast.model_copy(update={"reselect_days": cfg.reselect_days})
+            "forecast": settings.forecast.model_copy(update={"reselect_days": cfg.reselect_days}),
+            "policy": settings.policy.model_copy(update={"review_days": every * days}),
+            "supply": settings.supply.model_copy(
+                update={
+                    "projection_days": max(
+                        settings.supply.projection_days, max(cfg.horizons, default=0) * days
+                    )
+                }
+            ),
         }
     )
     seen = Seen(warned={h: [] for h in cfg.horizons})
@@ -79,10 +91,11 @@ def run_backtest(
         "min_max": (min_max(world, cfg.minmax_extra_days, minmax_warned), minmax_warned),
         "textbook": (rule, textbook_warned),
     }
+    # replayed until the last review's order could be placed again: past that no policy acts
+    demand = world.replayed[:, : at[-1] + every]
+    due = due[:, : demand.shape[1]]
     ledgers = {
-        name: replay(
-            world.replayed, world.start_on_hand, due, at, policy, backorders=cfg.backorders
-        )
+        name: replay(demand, world.start_on_hand, due, at, policy, backorders=cfg.backorders)
         for name, (policy, _) in policies.items()
     }
     classes = _classes(con, world)
@@ -92,7 +105,7 @@ def run_backtest(
         for row in _scores(name, world, ledgers[name], at, warned, classes)
     ]
     forecast = _forecast_scores(world, seen, classes)
-    curve = exchange_curve(con, settings, world, at, every, due, cache, fitted)
+    curve = exchange_curve(con, settings, world, demand, at, every, due, cache, fitted)
     scores = pl.DataFrame(rows)
     summary = {
         "start": start.isoformat(),
@@ -138,6 +151,7 @@ def exchange_curve(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     world: World,
+    demand: np.ndarray,
     at: list[int],
     every: int,
     due: np.ndarray,
@@ -159,9 +173,7 @@ def exchange_curve(
     rows = []
 
     def point(method: str, target: float, policy: Policy) -> None:
-        led = replay(
-            world.replayed, world.start_on_hand, due, at, policy, backorders=cfg.backorders
-        )
+        led = replay(demand, world.start_on_hand, due, at, policy, backorders=cfg.backorders)
         scores = policy_scores(led.demand, led.short, led.on_hand, led.ordered, at, cost)
         rows.append({"method": method, "target": target, **scores})
 
@@ -208,6 +220,10 @@ def _scores(
     """One row per demand class and overall: the policy's and the warnings' scores."""
     cost = world.series["unit_cost"].to_numpy()
     said = {h: np.stack(v, axis=1) for h, v in warned.items()}
+    # From a clean slate every series starts at 0 and every rule warns at the first review,
+    # whose order then arrives at once: that review says nothing about warnings.
+    scored = at[1:] if world.start_on_hand is None else at
+    said = {h: w[:, len(at) - len(scored) :] for h, w in said.items()}
     out = []
     for group in ["all", *sorted(set(classes))]:
         m = np.ones(len(classes), dtype=bool) if group == "all" else classes == group
@@ -216,7 +232,7 @@ def _scores(
             led.demand[m], led.short[m], led.on_hand[m], led.ordered[m], at, cost[m]
         )
         for h, w in said.items():
-            row |= warning_scores(w[m], led.short[m], at, h)
+            row |= warning_scores(w[m], led.short[m], scored, h)
         out.append(row)
     return out
 
@@ -257,10 +273,10 @@ def _forecast_scores(world: World, seen: Seen, classes: np.ndarray) -> pl.DataFr
 
 def _ledger_frame(world: World, ledgers: dict[str, Ledger]) -> pl.DataFrame:
     """backtest_ledger: one row per method, series and replayed period."""
-    n, periods = world.replayed.shape
-    days = [world.period_date(t) for t in range(periods)]
     parts = []
     for name, led in ledgers.items():
+        n, periods = led.demand.shape
+        days = [world.period_date(t) for t in range(periods)]
         parts.append(
             pl.DataFrame(
                 {

@@ -32,6 +32,7 @@ class World:
     history: int  # periods before the first review
     demand: np.ndarray  # [s, periods] units sold
     leads: dict[tuple[str, str], list[float]]  # (supplier, sku) -> lead times it took (days)
+    known_leads: dict[tuple[str, str], list[float]]  # the same, of receipts before the start
     quoted: dict[tuple[str | None, str], float]  # (supplier, sku) -> quoted lead time (days)
     start_on_hand: np.ndarray | None  # [s] stock at the start (None: no inventory feed)
     pending: pl.DataFrame  # PO lines open at the start, with `arrives` (their real arrival)
@@ -88,8 +89,9 @@ def build_world(
     seed: int,
 ) -> World:
     """The world of a replay from the staged feeds: every (sku, location) that sold before
-    `end`, its demand per period from `history_days` before `start` to the last whole period
-    of the data, and its primary supplier (lowest priority; none: lead time 0, MOQ 0, pack 1)
+    `end`, is not discontinued and has a supplier; its demand per period from `history_days`
+    before `start` (moved to the first whole period from it) to the last whole period of the
+    data, and its primary supplier (lowest priority)
     with the lead times each supplier really took (received - ordered on PO lines received
     before `end`, else the quoted lead time); the stock at `start` when there are inventory
     snapshots before it, and then the PO lines open at `start` (without a snapshot the start
@@ -103,17 +105,25 @@ def build_world(
     long = demand_series(sales.lazy(), none.lazy(), freq=freq, as_of=max(data_end, end))
     long = long.filter(pl.col("ds") >= start - timedelta(days=history_days))
     periods = sorted(long["ds"].unique().to_list())
-    # Discontinued items get no orders from any policy: replaying them scores nothing.
+    history = sum(p < start for p in periods)
+    if history < len(periods):
+        start = periods[history]  # the replay starts with a whole period
+    pos = con.sql("SELECT * FROM staging.purchase_orders").pl()
+    sup = con.sql("SELECT * FROM staging.supplier_items").pl()
+    # Replayed: items on sale before `end` that a supplier sells. Discontinued items and
+    # items without a supplier get no orders from our pipeline: replaying them scores nothing.
     gone = con.sql("SELECT sku FROM staging.items WHERE status = 'discontinued'").pl()["sku"]
+    sold = long.filter((pl.col("ds") < end) & (pl.col("y") > 0))["unique_id"].unique()
     wide = (
         long.pivot(on="ds", index=["unique_id", "sku", "location"], values="y")
-        .filter(~pl.col("sku").is_in(gone.implode()))
+        .filter(
+            ~pl.col("sku").is_in(gone.implode()),
+            pl.col("unique_id").is_in(sold.implode()),
+            pl.col("sku").is_in(sup["sku"].unique().implode()),
+        )
         .sort("unique_id")
     )
     demand = wide.select(str(p) for p in periods).to_numpy().astype(float)
-    pos = con.sql("SELECT * FROM staging.purchase_orders").pl()
-    sup = con.sql("SELECT * FROM staging.supplier_items").pl()
-    perf = supplier_performance(pos, sup, as_of=end, min_receipts=1, recent_days=1, growth=2.0)
     primary = sup.sort("priority", "supplier_id", nulls_last=True).unique("sku", keep="first")
     items = con.sql(
         "SELECT sku, coalesce(unit_cost, unit_price, 0) AS unit_cost FROM staging.items"
@@ -134,10 +144,14 @@ def build_world(
         )
         .sort("unique_id")  # the rows of `demand`
     )
-    leads = {
-        (r["supplier_id"], r["sku"]): list(r["lead_times"] or [r["quoted_lead_time"] or 0.0])
-        for r in perf.iter_rows(named=True)
-    }
+
+    def observed(as_of: date) -> dict[tuple[str, str], list[float]]:
+        p = supplier_performance(pos, sup, as_of=as_of, min_receipts=1, recent_days=1, growth=2.0)
+        return {
+            (r["supplier_id"], r["sku"]): list(r["lead_times"] or [r["quoted_lead_time"] or 0.0])
+            for r in p.iter_rows(named=True)
+        }
+
     quoted = {(r["supplier_id"], r["sku"]): r["lead_time_days"] for r in sup.iter_rows(named=True)}
     (snapshots,) = db.one(con, "SELECT count(*) FROM staging.inventory WHERE date < ?", [start])
     on_hand = None
@@ -164,9 +178,10 @@ def build_world(
     return World(
         series=series,
         periods=periods,
-        history=sum(p < start for p in periods),
+        history=history,
         demand=np.nan_to_num(demand),
-        leads=leads,
+        leads=observed(end),
+        known_leads=observed(start),
         quoted=quoted,
         start_on_hand=on_hand,
         pending=pending,

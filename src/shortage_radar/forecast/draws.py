@@ -41,7 +41,8 @@ def _mix(z: np.uint64) -> np.uint64:
 def _uniform(state: np.ndarray) -> float:
     """A uniform on (0, 1), never 0 or 1, from the stream whose state is state[0]."""
     state[0] += _GOLDEN
-    return ((_mix(state[0]) >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    # 52 bits: n + 0.5 is exact for n < 2^52, so the result is never 0 or 1
+    return ((_mix(state[0]) >> np.uint64(12)) + 0.5) * (1.0 / 4503599627370496.0)
 
 
 @nb.njit(cache=True)
@@ -201,7 +202,9 @@ def poisson_gamma_paths(
     integrated over G. `first` is the index of row 0 in a larger set, so chunks of one set
     drawn with one seed give the same paths as the whole set at once.
     """
-    mean = np.ascontiguousarray(np.clip(np.asarray(mean, dtype=np.float64), 0.0, None))
+    # a NaN or infinite mean would never end a draw: no demand there
+    finite = np.nan_to_num(np.asarray(mean, dtype=np.float64), nan=0.0, posinf=0.0)
+    mean = np.ascontiguousarray(np.clip(finite, 0.0, None))
     n, h = mean.shape
     out = np.zeros((n, n_paths, h))
     _paths(

@@ -18,6 +18,7 @@ class Projection:
 
     expected_on_hand: np.ndarray  # [s, t] mean over paths of the stock on the shelf
     stockout_probability: np.ndarray  # [s, t] share of paths with nothing left
+    shortage_probability: np.ndarray  # [s, t] share of paths owing demand (stock below 0)
     expected_inbound: np.ndarray  # [s, t] mean units arriving on day t
     first_stockout: np.ndarray  # [s, p] first day with nothing left, t's length if never
     # Given per path the day replenishment ordered today would arrive (`replenish`):
@@ -55,10 +56,11 @@ def project(
     n, n_paths, h = arrivals.shape
     on_shelf = np.zeros((n, h))
     out = np.zeros((n, h))
+    owing = np.zeros((n, h))
     inbound = np.zeros((n, h))
     first = np.empty((n, n_paths), dtype=np.int64)
     short = np.empty((n, n_paths), dtype=np.bool_)
-    owed = np.empty((n, n_paths))
+    owed = np.zeros((n, n_paths))
     kept = min(band_paths, n_paths) if band else 0
     shelf = np.empty((n, kept, h))
     _walk(
@@ -69,6 +71,7 @@ def project(
         np.asarray(replenish, dtype=np.int64),
         on_shelf,
         out,
+        owing,
         inbound,
         first,
         short,
@@ -79,6 +82,7 @@ def project(
     return Projection(
         expected_on_hand=on_shelf / n_paths,
         stockout_probability=out / n_paths,
+        shortage_probability=owing / n_paths,
         expected_inbound=inbound / n_paths,
         first_stockout=first,
         risk=short.mean(axis=1),
@@ -98,6 +102,7 @@ def _walk(
     replenish: np.ndarray,
     on_shelf: np.ndarray,
     out: np.ndarray,
+    owing: np.ndarray,
     inbound: np.ndarray,
     first: np.ndarray,
     short: np.ndarray,
@@ -124,8 +129,9 @@ def _walk(
                     out[i, t] += 1.0
                     first_out = min(first_out, t)
                     if net < 0.0:
+                        owing[i, t] += 1.0
                         first_short = min(first_short, t)
-                if t == last:
+                if t == last and replenish[i, j] > 0:  # arriving today: nothing owed yet
                     owed[i, j] = max(-net, 0.0)
                 if j < shelf.shape[1]:
                     shelf[i, j, t] = max(net, 0.0)

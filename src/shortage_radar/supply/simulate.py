@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shortage_radar.forecast.uncertainty import sample_paths
+from shortage_radar.forecast.draws import poisson_gamma_paths
 from shortage_radar.supply.eta import ship_days
 from shortage_radar.supply.policy import levels
 from shortage_radar.supply.projection import project
@@ -53,6 +53,7 @@ class Outcome:
     on_hand_q50: np.ndarray  # [s, days]
     on_hand_q90: np.ndarray  # [s, days]
     stockout_probability: np.ndarray  # [s, days]
+    shortage_probability: np.ndarray  # [s, days]
     expected_inbound: np.ndarray  # [s, days]
     risk: np.ndarray  # [s] probability of unserved demand before replenishment
     units_short: np.ndarray  # [s] expected units owed when replenishment arrives
@@ -74,10 +75,14 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
     days = x.days
     chunk = max(1, CHUNK_CELLS // (n_paths * span))
     parts: dict[str, list[np.ndarray]] = {}
+    # one seed for all chunks: a series' paths do not depend on how the series were chunked
+    seed = int(rng.integers(2**63))
     ship = np.zeros((len(x.order_series), n_paths), dtype=np.int64)
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
-        demand = sample_paths(x.mean[lo:hi], x.shock_var[lo:hi], x.level_var[lo:hi], n_paths, rng)
+        demand = poisson_gamma_paths(
+            x.mean[lo:hi], x.shock_var[lo:hi], x.level_var[lo:hi], n_paths, seed, first=lo
+        )
         arrivals = _arrivals(x, lo, hi, n_paths)
         p = project(
             x.on_hand[lo:hi],
@@ -96,6 +101,7 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
             ("on_hand_q50", p.on_hand_band[1]),
             ("on_hand_q90", p.on_hand_band[2]),
             ("stockout_probability", p.stockout_probability),
+            ("shortage_probability", p.shortage_probability),
             ("expected_inbound", p.expected_inbound),
             ("risk", p.risk),
             ("units_short", p.units_short),
@@ -149,6 +155,7 @@ _PER_DAY = (
     "on_hand_q50",
     "on_hand_q90",
     "stockout_probability",
+    "shortage_probability",
     "expected_inbound",
 )
 _PER_CHOICE = ("reorder_point", "order_up_to", "lead_demand")

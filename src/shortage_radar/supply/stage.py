@@ -65,7 +65,7 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     lead = np.stack([_lead_draws(s, perf, c, cfg.paths, rng, default=days) for c in CHOICES])
     span = max(days, int(lead.max(initial=0)) + settings.policy.review_days + 1)
     arrive = arrival_days(lines, perf, as_of, cfg.paths, rng, unknown_delay=cfg.unknown_delay_days)
-    line_s = lines.join(index, on=["sku", "location"], how="left")["s"]
+    line_s = lines.join(index, on=["sku", "location"], how="left", maintain_order="left")["s"]
     booked = np.zeros((s.height, days))
     b = orders.filter(pl.col("day").is_between(0, days - 1))
     np.add.at(booked, (b["s"].to_numpy(), b["day"].to_numpy()), b["remaining"].to_numpy())
@@ -230,6 +230,8 @@ def _series(
                 pl.lit(settings.service_level),
             ),
         )
+        # the row order every array of the stage follows (daily_means reads it so)
+        .sort("unique_id")
     )
 
 
@@ -281,6 +283,7 @@ def _projection(s: pl.DataFrame, out: Outcome, as_of: date, days: int) -> pl.Dat
             "on_hand_q50": out.on_hand_q50.ravel(),
             "on_hand_q90": out.on_hand_q90.ravel(),
             "stockout_probability": out.stockout_probability.ravel(),
+            "shortage_probability": out.shortage_probability.ravel(),
             "inbound_quantity": out.expected_inbound.ravel(),
         },
         schema_overrides={"unique_id": pl.String, "sku": pl.String, "location": pl.String},
@@ -365,7 +368,9 @@ def _eta(
         if orders.height
         else np.zeros((2, 0), dtype=np.int64)
     )
-    o = orders.join(s.select("sku", "location", "on_hand"), on=["sku", "location"]).with_columns(
+    o = orders.join(
+        s.select("sku", "location", "on_hand"), on=["sku", "location"], maintain_order="left"
+    ).with_columns(
         _p50=pl.Series(q[0], dtype=pl.Int64),
         _p90=pl.Series(q[1], dtype=pl.Int64),
         status=pl.Series(status(q[0], q[1], orders["day"].to_numpy()), dtype=pl.String),
