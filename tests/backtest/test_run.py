@@ -78,3 +78,6 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     for m in s["methods"].values():
         assert 0 <= m["all"]["fill_rate"] <= 1
     assert "all" in s["forecast"] and s["forecast"]["all"]["n"] > 0
+    # the reorder points were checked against the demand over their protection intervals
+    assert 0 <= s["forecast"]["all"]["lead_demand_coverage"] <= 1
+    assert s["forecast"]["all"]["lead_demand_n"] > 0

@@ -58,6 +58,8 @@ class Seen:
 
     warned: dict[int, list[np.ndarray]]  # horizon -> per review [s] stock-out within it
     forecasts: list[pl.DataFrame] = field(default_factory=list)  # core.forecasts per review
+    # per review: (period, [s] reorder point with the primary supplier, [s] its service level)
+    levels: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
 
 
 def ours(
@@ -101,6 +103,11 @@ def ours(
             con.sql("SELECT unique_id, ds, mean, * LIKE 'q%' FROM core.forecasts")
             .pl()
             .with_columns(origin=pl.lit(day))
+        )
+        risk = con.sql("SELECT sku, location, primary_rop, service FROM core.stock_risk").pl()
+        risk = keys.join(risk, on=["sku", "location"], how="left").sort("i")
+        seen.levels.append(
+            (t, risk["primary_rop"].fill_null(0.0).to_numpy(), risk["service"].to_numpy())
         )
         proj = con.sql("SELECT sku, location, ds, shortage_probability FROM core.stock_projection")
         for h in seen.warned:

@@ -105,6 +105,9 @@ def run_backtest(
         for row in _scores(name, world, ledgers[name], at, warned, classes)
     ]
     forecast = _forecast_scores(world, seen, classes)
+    covered = _lead_demand_coverage(world, seen, demand, every, classes)
+    if forecast.height:
+        forecast = forecast.join(covered, on="demand_class", how="left", maintain_order="left")
     curve = exchange_curve(con, settings, world, demand, at, every, due, cache, fitted)
     scores = pl.DataFrame(rows)
     summary = {
@@ -267,6 +270,48 @@ def _forecast_scores(world: World, seen: Seen, classes: np.ndarray) -> pl.DataFr
         [
             summarise(per.with_columns(demand_class=pl.lit("all")), ["demand_class"]),
             summarise(per, ["demand_class"]).sort("demand_class"),
+        ]
+    )
+
+
+def _lead_demand_coverage(
+    world: World, seen: Seen, demand: np.ndarray, every: int, classes: np.ndarray
+) -> pl.DataFrame:
+    """How often the demand over the protection interval stayed at or below our reorder
+    point: per review and series, the demand that really came over the lead time drawn for an
+    order to the primary supplier then (the world's draw) plus the review period, against the
+    reorder point (the service quantile of that demand, lead-time uncertainty included). Per
+    demand class and `all`: lead_demand_coverage (share at or below), lead_demand_target (mean
+    service level aimed at; calibrated when the two agree), lead_demand_n."""
+    primary = world.series["supplier_id"].to_list()
+    cum = np.concatenate([np.zeros((demand.shape[0], 1)), demand.cumsum(axis=1)], axis=1)
+    rows = []
+    for t, rop, service in seen.levels:
+        end = t + world.lead_periods(world.draw_lead(t, primary)) + every
+        whole = end <= demand.shape[1]  # the interval lies in the replayed data
+        idx = np.nonzero(whole)[0]
+        came = cum[idx, end[idx]] - cum[idx, t]
+        rows.append(
+            pl.DataFrame(
+                {
+                    "demand_class": classes[idx].tolist(),
+                    "hit": came <= rop[idx],
+                    "aim": service[idx],
+                }
+            )
+        )
+    if not rows:
+        return pl.DataFrame(schema={"demand_class": pl.String})
+    hits = pl.concat(rows)
+    agg = {
+        "lead_demand_coverage": pl.col("hit").mean(),
+        "lead_demand_target": pl.col("aim").mean(),
+        "lead_demand_n": pl.len(),
+    }
+    return pl.concat(
+        [
+            hits.select(demand_class=pl.lit("all"), **agg),
+            hits.group_by("demand_class").agg(**agg),
         ]
     )
 
