@@ -90,6 +90,7 @@ class ForecastSettings(_Section):
     window: int = Field(0, ge=0)
     tsb_alpha: tuple[float, float] = (0.1, 0.1)
     new_prior_days: int = Field(14, ge=0)
+    inactive_model: Literal["Zero", "LongRunRate"] = "Zero"
     n_jobs: int = Field(1, ge=-1)
     portfolio: PortfolioSettings = PortfolioSettings()
 

@@ -22,15 +22,20 @@ class Forecast:
     fallbacks: int  # series whose model failed to fit and that got the window average instead
 
 
+# Models that are a constant rate, computed here rather than fitted by statsforecast.
+FLAT = ["NewRate", "Zero", "LongRunRate"]
+
+
 def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     """Per series the model to use today: its stored choice unless its class says otherwise.
 
-    `new` series get a blended rate, `inactive` ones zero; a series with no stored choice
+    `new` series get a blended rate, `inactive` ones `[forecast] inactive_model` (zero, or
+    their long-run rate); a series with no stored choice
     (new since the last selection) gets its class's first model until the next selection.
     """
     first = {c: ms[0] for c, ms in portfolio_of(settings).items()} | {
         "new": "NewRate",
-        "inactive": "Zero",
+        "inactive": settings.forecast.inactive_model,
     }
     if stored is None:
         stored = pl.DataFrame(schema=_STORED)
@@ -79,7 +84,7 @@ def forecast(
     """
     h, freq = settings.horizon, settings.freq
     window = periods(settings.forecast, "window", freq)
-    fitted = planned.filter(~pl.col("model").is_in(["NewRate", "Zero"]))
+    fitted = planned.filter(~pl.col("model").is_in(FLAT))
     parts, failed = [], []
     for (name, spec), group in fitted.group_by("model", "spec", maintain_order=True):
         df = fit.join(group.select("unique_id"), on="unique_id")
@@ -89,9 +94,8 @@ def forecast(
     future = _future(fit, freq, h)
     recent = fit.filter(from_end() <= window)
     rate = recent.group_by("unique_id").agg(rate=pl.col("y").mean(), n=pl.len())
-    flat = planned.filter(
-        pl.col("model").is_in(["NewRate", "Zero"]) | pl.col("unique_id").is_in(failed)
-    )
+    rate = rate.join(fit.group_by("unique_id").agg(long_run=pl.col("y").mean()), on="unique_id")
+    flat = planned.filter(pl.col("model").is_in(FLAT) | pl.col("unique_id").is_in(failed))
     flat = flat.with_columns(
         model=pl.when(pl.col("unique_id").is_in(failed)).then(pl.lit("fallback")).otherwise("model")
     )
@@ -142,7 +146,8 @@ def _flat_rates(
     planned: pl.DataFrame,
     prior: float,
 ) -> pl.DataFrame:
-    """A constant rate per series: zero for `Zero`, the recent mean for `fallback`, and for
+    """A constant rate per series: zero for `Zero`, the mean of the whole fitted history for
+    `LongRunRate`, the recent mean for `fallback`, and for
     `NewRate` the credibility blend (n * own + prior * category) / (n + prior) (Bühlmann 1967),
     where the category's rate is the median recent rate of its established series (not new,
     not inactive): the typical item of the category, not the mean that its few fast movers
@@ -158,7 +163,9 @@ def _flat_rates(
         .agg(cat_rate=pl.col("rate").median())
     )
     f = flat.join(rate, on="unique_id", how="left").join(categories, on="unique_id", how="left")
-    f = f.join(cat_rate, on="category", how="left").with_columns(pl.col("rate", "n").fill_null(0))
+    f = f.join(cat_rate, on="category", how="left").with_columns(
+        pl.col("rate", "n", "long_run").fill_null(0)
+    )
     blend = (
         pl.when(pl.col("cat_rate").is_not_null())
         .then((pl.col("n") * pl.col("rate") + prior * pl.col("cat_rate")) / (pl.col("n") + prior))
@@ -169,6 +176,8 @@ def _flat_rates(
         "model",
         mean=pl.when(pl.col("model") == "Zero")
         .then(0.0)
+        .when(pl.col("model") == "LongRunRate")
+        .then(pl.col("long_run"))
         .when(pl.col("model") == "NewRate")
         .then(blend)
         .otherwise("rate"),
