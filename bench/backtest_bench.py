@@ -96,7 +96,7 @@ def carparts_landing(out: Path, seed: int = 0) -> None:
     ).write_csv(out / "sales.csv")
 
 
-def carparts_child(work: Path, reviews: int) -> dict[str, Any]:
+def carparts_child(work: Path, reviews: int, inactive: str) -> dict[str, Any]:
     from flows.backtest import backtest
 
     from shortage_radar.settings import Settings
@@ -107,7 +107,8 @@ def carparts_child(work: Path, reviews: int) -> dict[str, Any]:
     settings = Settings(
         warehouse_dir=work / "wh",
         freq="M",
-        backtest={"horizons": [7, 14], "curve_levels": [0.8, 0.99]},
+        backtest={"horizons": [7, 14], "curve_levels": [0.8, 0.99] if inactive == "Zero" else []},
+        forecast={"inactive_model": inactive},
     )
     # the last `reviews` months of the data (it ends 2002-03); a window that runs past the
     # end is not scored, so the early reviews carry the 7- and 14-month warning scores
@@ -145,6 +146,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--skus", type=int, default=1000)
     ap.add_argument("--reviews", type=int, default=52)
     ap.add_argument("--child", choices=("speed", "carparts"))
+    ap.add_argument(
+        "--inactive",
+        choices=("Zero", "LongRunRate"),
+        default="Zero",
+        help="[forecast] inactive_model of the carparts replay (LongRunRate: without the curve)",
+    )
     ap.add_argument("--work", type=Path, default=Path("/tmp/shortage-radar-backtest-bench"))
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = ap.parse_args(argv)
@@ -152,7 +159,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(speed_child(args.skus, args.reviews, args.work)))
         return 0
     if args.child == "carparts":
-        print(json.dumps(carparts_child(args.work, args.reviews), default=str))
+        print(json.dumps(carparts_child(args.work, args.reviews, args.inactive), default=str))
         return 0
     run = run_info(argv, [args.skus], 1)
     text = args.out.read_text() if args.out.exists() else "# Benchmarks\n"
@@ -196,7 +203,7 @@ def main(argv: list[str]) -> int:
             for c in s["methods"]["ours"]
         ]
         section = [
-            CARPARTS,
+            CARPARTS + ("" if args.inactive == "Zero" else f" (inactive_model {args.inactive})"),
             "",
             *header,
             "Monthly demand of the 2,674 carparts; each part's supplier an SCMS vendor whose "
@@ -215,7 +222,8 @@ def main(argv: list[str]) -> int:
             *per_class,
             "",
         ]
-        head, _, tail = _split(text, CARPARTS)
+        title = CARPARTS + ("" if args.inactive == "Zero" else f" (inactive_model {args.inactive})")
+        head, _, tail = _split(text, title)
         text = head + "\n".join(section) + tail
     args.out.write_text(text)
     print(text)
@@ -231,6 +239,7 @@ def _child(part: str, args: argparse.Namespace, reviews: int | None = None) -> d
     work.mkdir(parents=True)
     cmd = [sys.executable, __file__, "--child", part, "--skus", str(args.skus)]
     cmd += ["--reviews", str(reviews or args.reviews), "--work", str(work)]
+    cmd += ["--inactive", args.inactive]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
