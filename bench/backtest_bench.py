@@ -202,8 +202,9 @@ def main(argv: list[str]) -> int:
             + " |"
             for c in s["methods"]["ours"]
         ]
+        title = CARPARTS + ("" if args.inactive == "Zero" else f" (inactive_model {args.inactive})")
         section = [
-            CARPARTS + ("" if args.inactive == "Zero" else f" (inactive_model {args.inactive})"),
+            title,
             "",
             *header,
             "Monthly demand of the 2,674 carparts; each part's supplier an SCMS vendor whose "
@@ -222,7 +223,6 @@ def main(argv: list[str]) -> int:
             *per_class,
             "",
         ]
-        title = CARPARTS + ("" if args.inactive == "Zero" else f" (inactive_model {args.inactive})")
         head, _, tail = _split(text, title)
         text = head + "\n".join(section) + tail
     args.out.write_text(text)
