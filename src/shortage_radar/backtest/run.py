@@ -63,7 +63,7 @@ def run_backtest(
     prepare(con, world)
     # Our pipeline as the replay runs it: selection (the slow part) on the backtest's own
     # cadence; orders protected for the replay's review period; the projection long enough
-    # to warn over every scored horizon.
+    # to warn over every scored horizon, on [backtest] paths.
     days = DAYS[settings.freq]
     settings = settings.model_copy(
         update={
@@ -71,9 +71,10 @@ def run_backtest(
             "policy": settings.policy.model_copy(update={"review_days": every * days}),
             "supply": settings.supply.model_copy(
                 update={
+                    "paths": cfg.paths,
                     "projection_days": max(
                         settings.supply.projection_days, max(cfg.horizons, default=0) * days
-                    )
+                    ),
                 }
             ),
         }
