@@ -106,3 +106,19 @@ def test_on_hand_band_is_the_nearest_rank_quantile_of_the_first_paths_never_nega
     assert band(11) == [0.0, 0.0, 20.0]
     # over the first 3 paths only (30, 20, 10): ranks 0, 1, 2
     assert band(3) == [10.0, 20.0, 30.0]
+
+
+def test_risk_before_a_replenishment_later_than_the_published_days() -> None:
+    # 3 days published, paths of 6; 4 on hand, 1 a day, replenishment on day 5: stock 3, 2, 1
+    # (published), then 0, -1 on days 3 and 4 (walked): short before it, 1 unit owed
+    p = project(
+        np.array([4.0]),
+        np.ones((1, 1, 6)),
+        np.zeros((1, 3)),
+        np.zeros(1),
+        np.zeros((1, 1, 6)),
+        np.array([[5]]),
+    )
+    assert p.expected_on_hand[0].tolist() == [3.0, 2.0, 1.0]
+    assert p.risk.tolist() == [1.0] and p.units_short.tolist() == [1.0]
+    assert p.first_stockout[0].tolist() == [3]  # not out within the 3 published days

@@ -40,10 +40,12 @@ def project(
 ) -> Projection:
     """Project stock: on hand, plus arrivals, minus what goes out each day.
 
-    In (s series, p paths, h days): on_hand [s]; demand [s, p, >= h] sample paths of forecast
-    demand; booked [s, h] open customer orders by requested day; past_due [s] customer orders
-    already late, which go out first, on day 0; arrivals [s, p, h] units arriving; replenish
-    [s, p] the day an order placed today would arrive on each path. Booked orders consume the
+    In (s series, p paths, h days published, H >= h days walked): on_hand [s]; demand
+    [s, p, H] sample paths of forecast demand; booked [s, h] open customer orders by
+    requested day; past_due [s] customer orders already late, which go out first, on day 0;
+    arrivals [s, p, H] units arriving; replenish [s, p] the day an order placed today would
+    arrive on each path. The per-day figures cover h days; the risk and units short before
+    replenishment walk on to it when it comes later (up to H). Booked orders consume the
     forecast (a day's outflow is the larger of the two), so an order that is part of the
     forecast demand is not counted twice: forecast consumption as in SAP APO and Oracle ASCP,
     with a window of one day.
@@ -53,7 +55,8 @@ def project(
     all (one standard error), at a quarter of the cost of partitioning 1,000. Nearest rank
     (the value at rank round(q * (paths - 1))), so each figure is a stock some path had.
     """
-    n, n_paths, h = arrivals.shape
+    n, n_paths = arrivals.shape[:2]
+    h = booked.shape[1]
     on_shelf = np.zeros((n, h))
     out = np.zeros((n, h))
     owing = np.zeros((n, h))
@@ -112,15 +115,23 @@ def _walk(
     """One pass per path, summaries summed in place: the stock of every path and day is
     never stored (numpy's version wrote and re-read it a dozen times, most of the step),
     except on the first shelf.shape[1] paths, for the band."""
-    n, n_paths, h = arrivals.shape
+    n, n_paths, walked = arrivals.shape
+    h = booked.shape[1]
     for i in nb.prange(n):
         for j in range(n_paths):
-            until = min(max(replenish[i, j], 0), h)
-            last = min(max(replenish[i, j], 1), h) - 1
+            until = min(max(replenish[i, j], 0), walked)
+            last = min(max(replenish[i, j], 1), walked) - 1
             net = start[i]
             first_out = h
-            first_short = h
-            for t in range(h):
+            first_short = walked
+            for t in range(max(h, until)):
+                if t >= h:  # past the published days: only the risk before replenishment
+                    net += arrivals[i, j, t] - demand[i, j, t]
+                    if net < 0.0:
+                        first_short = min(first_short, t)
+                    if t == last:
+                        owed[i, j] = max(-net, 0.0)
+                    continue
                 net += arrivals[i, j, t] - max(demand[i, j, t], booked[i, t])
                 inbound[i, t] += arrivals[i, j, t]
                 if net > 0.0:

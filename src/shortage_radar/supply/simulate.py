@@ -115,7 +115,7 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
         if orders.size:
             # supply to booked orders: on hand plus arrivals so far, for their series only
             rows, series = np.unique(x.order_series[orders] - lo, return_inverse=True)
-            supply = x.on_hand[lo + rows, None, None] + np.cumsum(arrivals[rows], axis=2)
+            supply = x.on_hand[lo + rows, None, None] + np.cumsum(arrivals[rows, :, :days], axis=2)
             ship[orders] = ship_days(supply, series, x.order_need[orders], x.order_day[orders])
     joined = {
         name: np.concatenate(parts[name], axis=1 if name in _PER_CHOICE else 0)
@@ -128,14 +128,15 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
 
 
 def _arrivals(x: Inputs, lo: int, hi: int, n_paths: int) -> np.ndarray:
-    """[series lo..hi, path, day] units of open PO lines arriving within the projection."""
-    shape = (hi - lo, n_paths, x.days)
+    """[series lo..hi, path, day] units of open PO lines arriving within the paths' span."""
+    span = x.mean.shape[1]
+    shape = (hi - lo, n_paths, span)
     mine = np.nonzero((x.line_series >= lo) & (x.line_series < hi))[0]
     if mine.size == 0:
         return np.zeros(shape)
     day = x.arrive[mine]
-    cell = ((x.line_series[mine] - lo)[:, None] * n_paths + np.arange(n_paths)) * x.days + day
-    ok = day < x.days
+    cell = ((x.line_series[mine] - lo)[:, None] * n_paths + np.arange(n_paths)) * span + day
+    ok = day < span
     qty = np.broadcast_to(x.line_qty[mine][:, None], day.shape)
     return np.bincount(cell[ok], weights=qty[ok], minlength=np.prod(shape)).reshape(shape)
 
