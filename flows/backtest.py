@@ -12,24 +12,15 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from flows.daily import find_feeds, ingest_file
 from shortage_radar.backtest.report import page
 from shortage_radar.backtest.run import PUBLISHED, Backtest, run_backtest
-from shortage_radar.ingest.load import load_file
-from shortage_radar.ingest.stage import default_as_of, landing_files, load_all
+from shortage_radar.ingest.stage import default_as_of, load_all
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db, publish, runs
 
 # Not the daily run's file name: a --warehouse pointed at the daily folder must not delete it.
 WAREHOUSE = "backtest.duckdb"
-
-
-@task(cache_policy=NONE, retries=2, retry_delay_seconds=[5, 20])
-def ingest(con: duckdb.DuckDBPyConnection, data_dir: Path, run_id: int, tmp: Path) -> date:
-    """Load every feed; the load date is the day after the last sale (nothing is later)."""
-    files = landing_files(data_dir, con)
-    as_of = default_as_of(files, con, date.today())
-    load_all(con, files, run_id=run_id, as_of=as_of, tmp=tmp, load_one=load_file)
-    return as_of
 
 
 @task(cache_policy=NONE)
@@ -71,8 +62,12 @@ def backtest(
         db.create_schema(con)
         run_id = runs.start_run(con, None, data_dir, settings.model_dump_json())
         try:
-            as_of = ingest(con, data_dir, run_id, wh / "tmp")
+            # as the daily run loads (its tasks: I/O retried, nothing else), as of the day after
+            # the last sale, so that nothing is later
+            files = find_feeds(data_dir, con)
+            as_of = default_as_of(files, con, date.today())
             runs.set_as_of(con, run_id, as_of)
+            load_all(con, files, run_id=run_id, as_of=as_of, tmp=wh / "tmp", load_one=ingest_file)
             result = replay(con, settings, start, end, every)
             with db.transaction(con):
                 db.replace_core(con, result.tables)

@@ -32,7 +32,6 @@ def prepare(con: duckdb.DuckDBPyConnection, world: World) -> None:
     start = world.period_date(0)
     con.execute("DELETE FROM staging.inventory WHERE date >= ?", [start])
     con.execute("DELETE FROM staging.customer_orders")
-    reset(con, world)
     con.execute(
         "DELETE FROM staging.purchase_orders WHERE order_date >= $start OR (status <> "
         "'cancelled' AND (received_date >= $start OR (received_date IS NULL AND status = 'open')))",
@@ -136,6 +135,10 @@ def ours(
     return policy
 
 
+# The purchase_orders columns a replay's PO line carries as it was placed.
+_LINE = ("po_id", "sku", "location", "supplier_id", "quantity", "order_date", "promised_date")
+
+
 def _write_state(
     con: duckdb.DuckDBPyConnection,
     world: World,
@@ -188,28 +191,12 @@ def _write_state(
             for t, i, q, when in stock.placed
             if when > t  # a clean slate's first fill is opening stock, not a 0-day lead time
         ],
-        schema=world.pending.select(
-            "po_id",
-            "sku",
-            "location",
-            "supplier_id",
-            "quantity",
-            "order_date",
-            "promised_date",
-            "arrives",
-            "units",
-        ).schema,
+        schema=world.pending.select(*_LINE, "arrives", "units").schema,
     )
     lines = pl.concat([world.pending.select(placed.columns), placed])
     got = pl.col("arrives") < day
     po = lines.select(  # noqa: F841
-        "po_id",
-        "sku",
-        "location",
-        "supplier_id",
-        "quantity",
-        "order_date",
-        "promised_date",
+        *_LINE,
         received_date=pl.when(got).then(pl.col("arrives")),
         received_quantity=pl.when(got).then(pl.col("units")),
         status=pl.when(got).then(pl.lit("received")).otherwise(pl.lit("open")),
