@@ -10,6 +10,10 @@ from statsforecast import models as sf
 from shortage_radar.settings import ForecastSettings
 
 SEASON = {"D": 7, "W": 52, "M": 12}
+# Models fitted with a season length: they need two seasons of history.
+SEASONAL = frozenset(
+    {"AutoETS", "AutoTheta", "SeasonalNaive", "SeasonalExponentialSmoothingOptimized"}
+)
 _BY_FREQ = {
     "cv_horizon": {"D": 28, "W": 8, "M": 6},
     "history": {"D": 365, "W": 156, "M": 120},

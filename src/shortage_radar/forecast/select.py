@@ -10,7 +10,13 @@ import polars as pl
 
 from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
-from shortage_radar.forecast.portfolio import SEASON, chosen_spec, make_model, periods
+from shortage_radar.forecast.portfolio import (
+    SEASON,
+    SEASONAL,
+    chosen_spec,
+    make_model,
+    periods,
+)
 from shortage_radar.forecast.uncertainty import dispersion, quantiles
 from shortage_radar.settings import Settings
 
@@ -57,17 +63,20 @@ def select(
     cfg = settings.forecast
     h = periods(cfg, "cv_horizon", settings.freq)
     test = h * cfg.cv_windows
-    need = test + max(2 * SEASON[settings.freq], h)
+    # seasonal models need two seasons before the first cutoff; the others one window, so a
+    # young series (a new deployment's first months) still gets its errors measured
+    need = {False: test + h, True: test + max(2 * SEASON[settings.freq], h)}
     portfolio = portfolio_of(settings)
     lengths = fit.group_by("unique_id").agg(n=pl.len())
     cand = classes.join(lengths, on="unique_id").filter(
         pl.col("demand_class").is_in(list(portfolio))
     )
-    eligible = cand.filter(pl.col("n") >= need)
+    eligible = cand.filter(pl.col("n") >= need[False])
     cv_parts, failed = [], 0
     for name in dict.fromkeys(m for ms in portfolio.values() for m in ms):
         ids = eligible.filter(
-            pl.col("demand_class").is_in([c for c, ms in portfolio.items() if name in ms])
+            pl.col("demand_class").is_in([c for c, ms in portfolio.items() if name in ms]),
+            pl.col("n") >= need[name in SEASONAL],
         )
         if ids.is_empty():
             continue
