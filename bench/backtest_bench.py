@@ -124,7 +124,7 @@ def _row(name: str, a: dict[str, Any], horizons: tuple[int, ...]) -> str:
     for h in horizons:
         cells += [
             "-" if a.get(f"{k}_{h}") is None else f"{a[f'{k}_{h}']:.2f}"
-            for k in ("precision", "recall", "median_lead")
+            for k in ("precision", "recall", "realized_precision", "realized_recall", "median_lead")
         ]
     return f"| {name} | " + " | ".join(cells) + " |"
 
@@ -132,7 +132,8 @@ def _row(name: str, a: dict[str, Any], horizons: tuple[int, ...]) -> str:
 def _table(methods: dict[str, dict[str, Any]], horizons: tuple[int, ...]) -> list[str]:
     head = ["method", *METRICS]
     for h in horizons:
-        head += [f"precision {h}", f"recall {h}", f"median lead {h}"]
+        head += [f"{k} {h}" for k in ("precision", "recall", "realized P", "realized R")]
+        head.append(f"median lead {h}")
     return [
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),

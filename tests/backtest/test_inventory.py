@@ -5,13 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shortage_radar.backtest.inventory import Stock, replay
+from shortage_radar.backtest.inventory import Stock, replay, unless_acted
 from shortage_radar.backtest.score import policy_scores, warning_scores
 
 
 def _order_up_to(level: float, lead: int):
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         return np.maximum(level - stock.position(t), 0.0), np.full(stock.on_hand.shape, lead)
+
+    return policy
+
+
+def _fixed(units: float, lead: int):
+    def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
+        return np.full(stock.on_hand.shape, units), np.full(stock.on_hand.shape, lead)
 
     return policy
 
@@ -81,9 +88,12 @@ def test_a_warning_counts_only_when_the_stockout_falls_in_its_window() -> None:
     short = np.zeros((1, 10))
     short[0, 6] = 3
     warned = np.array([[True, False, True, False]])
-    got = warning_scores(warned, short, [0, 2, 4, 6], 3)
+    truth = np.array([[False, False, True, True]])  # as the replay's own stock-outs say
+    got = warning_scores(warned, truth, short, [0, 2, 4, 6], 3)
     assert got["precision_3"] == pytest.approx(1 / 2)
     assert got["recall_3"] == pytest.approx(1 / 2)
+    assert got["realized_precision_3"] == pytest.approx(1 / 2)
+    assert got["realized_recall_3"] == pytest.approx(1 / 2)
     # the stock-out at 6 was first warned by the review at 4: 2 periods ahead
     assert got["median_lead_3"] == 2
 
@@ -91,5 +101,25 @@ def test_a_warning_counts_only_when_the_stockout_falls_in_its_window() -> None:
 def test_windows_past_the_end_are_not_scored() -> None:
     # review 8 with h = 3 would need periods 8-10 of 10: dropped, its warning not counted
     short = np.zeros((1, 10))
-    got = warning_scores(np.array([[False, True]]), short, [0, 8], 3)
+    got = warning_scores(np.array([[False, True]]), np.array([[False, True]]), short, [0, 8], 3)
     assert np.isnan(got["precision_3"]) and got["warned_3"] == 0
+
+
+def test_unless_acted_is_the_stock_out_had_nothing_more_been_ordered() -> None:
+    # 10 on hand, demand 4 a period; an order of 8 placed at review 0 arrives at period 3.
+    # Unless acted at review 0 (the order of 0 counts, it is placed at 0, not before): 10 - 4
+    # - 4 = 2 after period 1, period 2 short (h = 3: periods 0-2) -> True.
+    # At review 2 (order placed at 0 arrives at 3): stock 2 at the start of 2, short in 2
+    # -> True, although the replay itself, with the order, was short there too.
+    # With h = 2 at review 0: periods 0-1, 10 - 8 = 2 left -> False.
+    demand = np.array([[4.0, 4.0, 4.0, 4.0, 4.0]])
+    led = replay(demand, np.array([10.0]), np.zeros((1, 5)), [0], _fixed(8.0, 3), backorders=True)
+    due = np.zeros((1, 5))
+    assert unless_acted(led, np.array([10.0]), due, [0, 2], 3, backorders=True).tolist() == [
+        [True, True]
+    ]
+    assert unless_acted(led, np.array([10.0]), due, [0], 2, backorders=True).tolist() == [[False]]
+    # at review 3 the order (placed before it) arrives in its window: 2 - 4 owed 2 after
+    # period 2; period 3: +8, backlog 2 out, 6, demand 4 -> 2; period 4: 2 - 4 short -> True
+    assert unless_acted(led, np.array([10.0]), due, [3], 2, backorders=True).tolist() == [[True]]
+    assert unless_acted(led, np.array([10.0]), due, [3], 1, backorders=True).tolist() == [[False]]

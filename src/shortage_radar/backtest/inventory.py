@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,6 +18,7 @@ class Ledger:
     backlog: np.ndarray  # [s, t] owed at the end of the period (0 when sales are lost)
     arrived: np.ndarray  # [s, t] received at the start of the period
     ordered: np.ndarray  # [s, t] ordered at the start of the period (after its review)
+    placed: list[tuple[int, int, float, int]] = field(default_factory=list)  # as Stock.placed
 
 
 @dataclass
@@ -92,4 +93,49 @@ def replay(
             stock.backlog += ledger.short[:, t]
         ledger.on_hand[:, t] = stock.on_hand
         ledger.backlog[:, t] = stock.backlog
+    ledger.placed = stock.placed
     return ledger
+
+
+def unless_acted(
+    led: Ledger,
+    start_on_hand: np.ndarray | None,
+    start_due: np.ndarray,
+    reviews: list[int],
+    h: int,
+    *,
+    backorders: bool,
+) -> np.ndarray:
+    """[s, reviews] whether demand would have gone unserved within the h periods from each
+    review had nothing more been ordered from that review on: the stock and backlog as the
+    review found them, the orders placed before it arriving when they did, the demand that
+    came, served by the rules of replay(). The claim a shortage warning makes ("you will run
+    out unless you act"), which the policy's own order then may avert.
+    """
+    n, periods = led.demand.shape
+    due = np.zeros((n, periods + 1))
+    due[:, :periods] += start_due
+    placed = sorted(led.placed)
+    k = 0
+    out = np.zeros((n, len(reviews)), dtype=bool)
+    for j, r in enumerate(reviews):
+        while k < len(placed) and placed[k][0] < r:
+            _, i, units, when = placed[k]
+            due[i, when] += units
+            k += 1
+        if r > 0:
+            on_hand, backlog = led.on_hand[:, r - 1].copy(), led.backlog[:, r - 1].copy()
+        else:
+            on_hand = np.zeros(n) if start_on_hand is None else np.asarray(start_on_hand, float)
+            on_hand, backlog = on_hand.copy(), np.zeros(n)
+        for t in range(r, min(r + h, periods)):
+            on_hand += due[:, t]
+            cleared = np.minimum(backlog, on_hand)
+            backlog -= cleared
+            on_hand -= cleared
+            served = np.minimum(led.demand[:, t], on_hand)
+            on_hand -= served
+            out[:, j] |= led.demand[:, t] > served
+            if backorders:
+                backlog += led.demand[:, t] - served
+    return out

@@ -95,6 +95,8 @@ def page(summary: dict[str, Any]) -> str:
                 str(h),
                 score_text(a.get(f"precision_{h}")),
                 score_text(a.get(f"recall_{h}")),
+                score_text(a.get(f"realized_precision_{h}")),
+                score_text(a.get(f"realized_recall_{h}")),
                 score_text(a.get(f"median_lead_{h}"), 0),
             ]
             warn_rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
@@ -117,8 +119,12 @@ served from stock for less money tied up.</p>
 {curve_svg(summary.get("exchange_curve", []))}
 <h2>At the target service level</h2>
 <table><tr>{"".join(f"<th>{escape(h)}</th>" for h in head)}</tr>{"".join(rows)}</table>
-<h2>Warnings: a stock-out within h periods</h2>
-<table><tr><th>method</th><th>h</th><th>precision</th><th>recall</th><th>median lead</th></tr>
+<h2>Warnings: a stock-out within h periods unless you act</h2>
+<p>Scored against what would have happened had nothing more been ordered from the warning on
+(its claim), and against the replay's own stock-outs (realized: an order that then averted
+the stock-out makes the warning count as false).</p>
+<table><tr><th>method</th><th>h</th><th>precision</th><th>recall</th><th>realized precision</th>
+<th>realized recall</th><th>median lead</th></tr>
 {"".join(warn_rows)}</table>
 </body></html>
 """

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from shortage_radar.backtest.baselines import min_max, textbook
-from shortage_radar.backtest.inventory import Ledger, Policy, replay
+from shortage_radar.backtest.inventory import Ledger, Policy, replay, unless_acted
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
 from shortage_radar.backtest.score import policy_scores, warning_scores
 from shortage_radar.backtest.world import World, build_world, reviews, start_due
@@ -103,7 +103,7 @@ def run_backtest(
     rows = [
         row
         for name, (_, warned) in policies.items()
-        for row in _scores(name, world, ledgers[name], at, warned, classes)
+        for row in _scores(name, world, ledgers[name], at, warned, classes, due, cfg.backorders)
     ]
     forecast = _forecast_scores(world, seen, classes)
     covered = _lead_demand_coverage(world, seen, demand, every, classes)
@@ -220,6 +220,8 @@ def _scores(
     at: list[int],
     warned: dict[int, list[np.ndarray]],
     classes: np.ndarray,
+    due: np.ndarray,
+    backorders: bool,
 ) -> list[dict[str, Any]]:
     """One row per demand class and overall: the policy's and the warnings' scores."""
     cost = world.series["unit_cost"].to_numpy()
@@ -228,6 +230,10 @@ def _scores(
     # whose order then arrives at once: that review says nothing about warnings.
     scored = at[1:] if world.start_on_hand is None else at
     said = {h: w[:, len(at) - len(scored) :] for h, w in said.items()}
+    truth = {
+        h: unless_acted(led, world.start_on_hand, due, scored, h, backorders=backorders)
+        for h in said
+    }
     out = []
     for group in ["all", *sorted(set(classes))]:
         m = np.ones(len(classes), dtype=bool) if group == "all" else classes == group
@@ -236,7 +242,7 @@ def _scores(
             led.demand[m], led.short[m], led.on_hand[m], led.ordered[m], at, cost[m]
         )
         for h, w in said.items():
-            row |= warning_scores(w[m], led.short[m], scored, h)
+            row |= warning_scores(w[m], truth[h][m], led.short[m], scored, h)
         out.append(row)
     return out
 

@@ -47,30 +47,35 @@ def stockout_within(short: np.ndarray, reviews: list[int], h: int) -> np.ndarray
 
 
 def warning_scores(
-    warned: np.ndarray, short: np.ndarray, reviews: list[int], h: int
+    warned: np.ndarray, truth: np.ndarray, short: np.ndarray, reviews: list[int], h: int
 ) -> dict[str, float]:
-    """Precision and recall of "a stock-out within h periods" warned at each review [s, r],
-    over the reviews whose whole window lies in the data; and the median lead time: per
-    stock-out (first period of a run of unmet demand), periods from the earliest review whose
-    window covered it and that warned, to the stock-out (not counted when none warned).
+    """Precision and recall of "a stock-out within h periods" warned at each review [s, r]
+    against `truth` [s, r] (unless_acted: had nothing more been ordered), and of the same
+    warnings against the stock-outs of the replay itself (stockout_within: realized_*), over
+    the reviews whose whole window lies in the data; and the median lead time: per stock-out
+    of the replay (first period of a run of unmet demand), periods from the earliest review
+    whose window covered it and that warned, to the stock-out (not counted when none warned).
     """
     periods = short.shape[1]
     whole = [i for i, r in enumerate(reviews) if r + h <= periods]
-    truth = stockout_within(short, reviews, h)[:, whole]
     said = warned[:, whole].astype(bool)
-    tp = int((said & truth).sum())
+    out: dict[str, float] = {}
+    for prefix, hit in (("", truth), ("realized_", stockout_within(short, reviews, h))):
+        real = hit[:, whole].astype(bool)
+        tp = int((said & real).sum())
+        out[f"{prefix}precision_{h}"] = tp / int(said.sum()) if said.any() else float("nan")
+        out[f"{prefix}recall_{h}"] = tp / int(real.sum()) if real.any() else float("nan")
+        out[f"{prefix}stockouts_{h}"] = float(real.sum())
     lead: list[int] = []
-    out = short > 0
-    starts = out & ~np.concatenate([np.zeros((out.shape[0], 1), dtype=bool), out[:, :-1]], axis=1)
+    out_ = short > 0
+    starts = out_ & ~np.concatenate(
+        [np.zeros((out_.shape[0], 1), dtype=bool), out_[:, :-1]], axis=1
+    )
     r_arr = np.asarray(reviews)
     for s, d in zip(*np.nonzero(starts), strict=True):
         covering = np.nonzero((r_arr <= d) & (d < r_arr + h) & warned[s].astype(bool))[0]
         if covering.size:
             lead.append(int(d - r_arr[covering[0]]))
-    return {
-        f"precision_{h}": tp / int(said.sum()) if said.any() else float("nan"),
-        f"recall_{h}": tp / int(truth.sum()) if truth.any() else float("nan"),
-        f"median_lead_{h}": float(np.median(lead)) if lead else float("nan"),
-        f"warned_{h}": float(said.sum()),
-        f"stockouts_{h}": float(truth.sum()),
-    }
+    out[f"median_lead_{h}"] = float(np.median(lead)) if lead else float("nan")
+    out[f"warned_{h}"] = float(said.sum())
+    return out
