@@ -65,7 +65,8 @@ def replay(
         placed=[],
     )
     stock.due[:, :periods] += start_due
-    ledger = Ledger(*(np.zeros((n, periods)) for _ in range(6)))
+    d, sh, oh, bl, ar, od = (np.zeros((n, periods)) for _ in range(6))
+    ledger = Ledger(d, sh, oh, bl, ar, od)
     ledger.demand[:] = demand
     at_review = set(reviews)
     for t in range(periods):
