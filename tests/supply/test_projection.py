@@ -70,6 +70,24 @@ def test_risk_before_replenishment() -> None:
     assert p.first_stockout[0].tolist() == [2, 6]
 
 
+def test_shortage_by_stays_once_an_arrival_clears_what_was_owed() -> None:
+    # 3 on hand, 10 arrive on day index 2. Path 1 sells 2 a day: 1, -1 (owed), 7, 5; path 2
+    # sells 1 a day: 2, 1, 10, 9. Owed at the end of the day: only path 1 on day 1; owed by
+    # then: path 1 from day 1 on.
+    arrivals = np.zeros((1, 2, 4))
+    arrivals[0, :, 2] = 10
+    p = project(
+        np.array([3.0]),
+        np.array([[[2.0] * 4, [1.0] * 4]]),
+        np.zeros((1, 4)),
+        np.zeros(1),
+        arrivals,
+        np.array([[9, 9]]),
+    )
+    assert p.shortage_probability[0].tolist() == [0, 0.5, 0, 0]
+    assert p.shortage_by[0].tolist() == [0, 0.5, 0.5, 0.5]
+
+
 def test_demand_paths_may_run_past_the_projected_days() -> None:
     # paths of 5 days, projection of 3: the extra days (for lead-time demand) are ignored
     p = project(

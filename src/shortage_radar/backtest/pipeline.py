@@ -72,7 +72,8 @@ def ours(
     """At each review: write the stock, backlog and orders so far into staging as of the
     review date, run the demand, forecast and supply stages for that date, and order what
     core.reorder_suggestions says. It warns of a stock-out within h periods when some day
-    of stock_projection in them has a shortage probability (demand owed) >= warn_probability.
+    of stock_projection in them has shortage_by (the probability that demand has gone unserved
+    by then, unless more is ordered) >= warn_probability.
 
     `forecasts` (review date -> FORECAST_TABLES): filled by this replay where a date is
     missing, reused where present, so replays of the same reviews at other service levels
@@ -108,14 +109,13 @@ def ours(
         seen.levels.append(
             (t, risk["primary_rop"].fill_null(0.0).to_numpy(), risk["service"].to_numpy())
         )
-        proj = con.sql("SELECT sku, location, ds, shortage_probability FROM core.stock_projection")
+        proj = con.sql("SELECT sku, location, ds, shortage_by FROM core.stock_projection").pl()
         for h in seen.warned:
             until = day + timedelta(days=h * DAYS[world.freq])
             risky = (
-                proj.pl()
-                .filter(pl.col("ds") < until)
+                proj.filter(pl.col("ds") < until)
                 .group_by("sku", "location")
-                .agg(p=pl.col("shortage_probability").max())
+                .agg(p=pl.col("shortage_by").max())
             )
             flags = keys.join(risky, on=["sku", "location"], how="left").sort("i")
             seen.warned[h].append((flags["p"].fill_null(0.0) >= warn_probability).to_numpy())

@@ -19,6 +19,7 @@ class Projection:
     expected_on_hand: np.ndarray  # [s, t] mean over paths of the stock on the shelf
     stockout_probability: np.ndarray  # [s, t] share of paths with nothing left
     shortage_probability: np.ndarray  # [s, t] share of paths owing demand (stock below 0)
+    shortage_by: np.ndarray  # [s, t] share of paths that owed demand on some day up to t
     expected_inbound: np.ndarray  # [s, t] mean units arriving on day t
     first_stockout: np.ndarray  # [s, p] first day with nothing left, t's length if never
     # Given per path the day replenishment ordered today would arrive (`replenish`):
@@ -60,6 +61,7 @@ def project(
     on_shelf = np.zeros((n, h))
     out = np.zeros((n, h))
     owing = np.zeros((n, h))
+    owing_first = np.zeros((n, h))
     inbound = np.zeros((n, h))
     first = np.empty((n, n_paths), dtype=np.int64)
     short = np.empty((n, n_paths), dtype=np.bool_)
@@ -75,6 +77,7 @@ def project(
         on_shelf,
         out,
         owing,
+        owing_first,
         inbound,
         first,
         short,
@@ -86,6 +89,7 @@ def project(
         expected_on_hand=on_shelf / n_paths,
         stockout_probability=out / n_paths,
         shortage_probability=owing / n_paths,
+        shortage_by=np.cumsum(owing_first, axis=1) / n_paths,
         expected_inbound=inbound / n_paths,
         first_stockout=first,
         risk=short.mean(axis=1),
@@ -106,6 +110,7 @@ def _walk(
     on_shelf: np.ndarray,
     out: np.ndarray,
     owing: np.ndarray,
+    owing_first: np.ndarray,
     inbound: np.ndarray,
     first: np.ndarray,
     short: np.ndarray,
@@ -148,3 +153,5 @@ def _walk(
                     shelf[i, j, t] = max(net, 0.0)
             first[i, j] = first_out
             short[i, j] = first_short < until
+            if first_short < h:
+                owing_first[i, first_short] += 1.0

@@ -54,6 +54,7 @@ class Outcome:
     on_hand_q90: np.ndarray  # [s, days]
     stockout_probability: np.ndarray  # [s, days]
     shortage_probability: np.ndarray  # [s, days]
+    shortage_by: np.ndarray  # [s, days]
     expected_inbound: np.ndarray  # [s, days]
     risk: np.ndarray  # [s] probability of unserved demand before replenishment
     units_short: np.ndarray  # [s] expected units owed when replenishment arrives
@@ -102,6 +103,7 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
             ("on_hand_q90", p.on_hand_band[2]),
             ("stockout_probability", p.stockout_probability),
             ("shortage_probability", p.shortage_probability),
+            ("shortage_by", p.shortage_by),
             ("expected_inbound", p.expected_inbound),
             ("risk", p.risk),
             ("units_short", p.units_short),
@@ -157,6 +159,7 @@ _PER_DAY = (
     "on_hand_q90",
     "stockout_probability",
     "shortage_probability",
+    "shortage_by",
     "expected_inbound",
 )
 _PER_CHOICE = ("reorder_point", "order_up_to", "lead_demand")

@@ -284,6 +284,7 @@ def _projection(s: pl.DataFrame, out: Outcome, as_of: date, days: int) -> pl.Dat
             "on_hand_q90": out.on_hand_q90.ravel(),
             "stockout_probability": out.stockout_probability.ravel(),
             "shortage_probability": out.shortage_probability.ravel(),
+            "shortage_by": out.shortage_by.ravel(),
             "inbound_quantity": out.expected_inbound.ravel(),
         },
         schema_overrides={"unique_id": pl.String, "sku": pl.String, "location": pl.String},
