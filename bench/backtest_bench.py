@@ -103,11 +103,11 @@ def carparts_child(work: Path, reviews: int, inactive: str) -> dict[str, Any]:
 
     carparts_landing(work / "land")
     # Monthly: warnings scored 7 and 14 months ahead (the projection then covers 420 days),
-    # the curve at two more levels (each is a whole replay of 24 monthly reviews).
+    # the curve at three more levels (each is a whole replay of 24 monthly reviews).
     settings = Settings(
         warehouse_dir=work / "wh",
         freq="M",
-        backtest={"horizons": [7, 14], "curve_levels": [0.8, 0.99] if inactive == "Zero" else []},
+        backtest={"horizons": [7, 14], "curve_levels": [0.8, 0.9, 0.99]},
         forecast={"inactive_model": inactive},
     )
     # the last `reviews` months of the data (it ends 2002-03); a window that runs past the
@@ -151,7 +151,7 @@ def main(argv: list[str]) -> int:
         "--inactive",
         choices=("Zero", "LongRunRate"),
         default="Zero",
-        help="[forecast] inactive_model of the carparts replay (LongRunRate: without the curve)",
+        help="[forecast] inactive_model of the carparts replay",
     )
     ap.add_argument("--work", type=Path, default=Path("/tmp/shortage-radar-backtest-bench"))
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
@@ -217,6 +217,11 @@ def main(argv: list[str]) -> int:
             "",
             *_table({m: v["all"] for m, v in s["methods"].items()}, (7, 14)),
             "",
+            "Exchange curve (each point a whole replay; ours and textbook at target service "
+            "levels, min/max at extra days of cover):",
+            "",
+            *_curve(s),
+            "",
             "Fill rate per demand class:",
             "",
             "| class | " + " | ".join(s["methods"]) + " |",
@@ -229,6 +234,39 @@ def main(argv: list[str]) -> int:
     args.out.write_text(text)
     print(text)
     return 0
+
+
+def _curve(s: dict[str, Any]) -> list[str]:
+    """The exchange curve's points, and ours' inventory at the min/max rule's fill rate."""
+    points = s["exchange_curve"] + [
+        {"method": m, "target": s["target_service_level"], **v["all"]}
+        for m, v in s["methods"].items()
+        if m != "min_max"
+    ]
+    lines = ["| method | target | fill_rate | inventory_value |", "|---|---|---|---|"]
+    lines += [
+        f"| {p['method']} | {p['target']} | {p['fill_rate']:.3f} | {p['inventory_value']:,.0f} |"
+        for p in sorted(points, key=lambda p: (p["method"], p["fill_rate"]))
+    ]
+    mm = s["methods"]["min_max"]["all"]
+    ours = sorted((p["fill_rate"], p["inventory_value"]) for p in points if p["method"] == "ours")
+    above = [(f, v) for f, v in ours if f >= mm["fill_rate"]]
+    below = [(f, v) for f, v in ours if f < mm["fill_rate"]]
+    if above and below:  # straight line between the points either side of min/max's fill rate
+        (f0, v0), (f1, v1) = below[-1], above[0]
+        at = v0 + (v1 - v0) * (mm["fill_rate"] - f0) / (f1 - f0)
+        how = "interpolated between the curve points either side"
+    elif above:
+        at, how = above[0][1], "at the lowest curve point, whose fill rate is above it"
+    else:
+        return lines
+    lines += [
+        "",
+        f"Min/max (default {s['settings']['backtest']['minmax_extra_days']} extra days): fill "
+        f"rate {mm['fill_rate']:.3f} at {mm['inventory_value']:,.0f}; ours at that fill rate "
+        f"({how}): {at:,.0f}, {1 - at / mm['inventory_value']:.0%} less inventory.",
+    ]
+    return lines
 
 
 def _child(part: str, args: argparse.Namespace, reviews: int | None = None) -> dict[str, Any]:
