@@ -16,7 +16,7 @@ from shortage_radar.settings import Settings
 
 # Automatic models are fitted once per series and rolled forward over the windows (their
 # parameter search is the slow part); the others are refitted at every origin.
-_ROLL_FORWARD = {"AutoETS", "AutoTheta"}
+ROLL_FORWARD = {"AutoETS", "AutoTheta"}
 
 
 @dataclass
@@ -73,7 +73,7 @@ def select(
             continue
         df = fit.join(ids.select("unique_id"), on="unique_id")
         model = make_model(name, "", settings.freq, cfg)
-        refit = name not in _ROLL_FORWARD
+        refit = name not in ROLL_FORWARD
         run = partial(
             engine.cross_validation, models=[model], h=h, n_windows=cfg.cv_windows, refit=refit
         )
@@ -194,7 +194,7 @@ def _with_specs(
 ) -> pl.DataFrame:
     """Fit each automatic model once on its chosen series to pin the form it picks (spec)."""
     specs = []
-    for name in _ROLL_FORWARD:
+    for name in ROLL_FORWARD:
         ids = models.filter(pl.col("model") == name)["unique_id"]
         if ids.is_empty():
             continue
