@@ -90,6 +90,20 @@ _STORED = {
 }
 
 
+def kept_from(models: pl.DataFrame, fitted: dict[str, Any], fit: pl.DataFrame) -> dict[str, Kept]:
+    """A selection's fitted automatic models (Selection.fitted) as kept ones, with the
+    history of `fit` they were fitted on: its review's forecast needs no refit of them."""
+    spec = {u: (m, s) for u, m, s in models.select("unique_id", "model", "spec").iter_rows()}
+    frames = fit.filter(pl.col("unique_id").is_in(list(fitted))).partition_by(
+        "unique_id", as_dict=True
+    )
+    return {
+        str(uid): Kept(*spec[str(uid)], fitted[str(uid)], g["y"].to_numpy(), g["ds"][-1])
+        for (uid,), g in frames.items()
+        if str(uid) in spec
+    }
+
+
 def forecast(
     fit: pl.DataFrame,
     planned: pl.DataFrame,

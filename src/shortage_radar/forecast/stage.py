@@ -12,7 +12,7 @@ import polars as pl
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import engine_for
 from shortage_radar.forecast.portfolio import periods
-from shortage_radar.forecast.predict import Kept, forecast, plan
+from shortage_radar.forecast.predict import Kept, forecast, kept_from, plan
 from shortage_radar.forecast.select import select
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db
@@ -45,8 +45,8 @@ def build_forecasts(
     replaced in one transaction; core.forecast_accuracy only when selection ran.
 
     `kept` (a replay's, across its reviews): the automatic models are fitted into it and
-    later run on over the grown history instead of refitted (predict.forecast); emptied when
-    selection runs.
+    later run on over the grown history instead of refitted (predict.forecast); when
+    selection runs, it holds the selection's fits instead.
     """
     cfg = settings.forecast
     demand = con.sql(
@@ -69,9 +69,10 @@ def build_forecasts(
         accuracy = None
         if reselect:
             chosen = select(fit, classes, settings, engine, as_of)
-            if kept is not None:
-                kept.clear()
             stored, accuracy = chosen.models, chosen.accuracy
+            if kept is not None:  # a new choice: what was fitted for the old one goes
+                kept.clear()
+                kept.update(kept_from(stored, chosen.fitted, fit))
             log.info(
                 "selected models for %d series (%d candidates failed)", stored.height, chosen.failed
             )
