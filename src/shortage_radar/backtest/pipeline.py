@@ -113,12 +113,13 @@ def ours(
         seen.levels.append(
             (t, risk["primary_rop"].fill_null(0.0).to_numpy(), risk["service"].to_numpy())
         )
-        proj = con.sql("SELECT sku, location, ds, shortage_probability FROM core.stock_projection")
+        proj = con.sql(
+            "SELECT sku, location, ds, shortage_probability FROM core.stock_projection"
+        ).pl()
         for h in seen.warned:
             until = day + timedelta(days=h * DAYS[world.freq])
             risky = (
-                proj.pl()
-                .filter(pl.col("ds") < until)
+                proj.filter(pl.col("ds") < until)
                 .group_by("sku", "location")
                 .agg(p=pl.col("shortage_probability").max())
             )
