@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -19,6 +20,9 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 SPEED = "## Backtest speed"
 CARPARTS = "## Backtest on carparts"
 GOAL_SECONDS = 600
+# A flow run starts a temporary Prefect server; on a busy 2-core machine it can take longer
+# than Prefect's default 20 s to answer (tests/conftest.py waits as long).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 METRICS = ("fill_rate", "cycle_service_level", "inventory_value", "orders", "units_short")
 
 

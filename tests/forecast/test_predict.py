@@ -1,11 +1,16 @@
-"""The constant rates of new, inactive and failed series."""
+"""The constant rates of new, inactive and failed series; models kept between selections."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import numpy as np
 import polars as pl
 import pytest
 
-from shortage_radar.forecast.predict import _flat_rates
+from shortage_radar.forecast.engine import Engine
+from shortage_radar.forecast.predict import Kept, _flat_rates, forecast, plan
+from shortage_radar.settings import Settings, load_settings
 
 
 def test_a_new_series_borrows_its_categorys_typical_rate_not_its_mean() -> None:
@@ -43,3 +48,73 @@ def test_an_inactive_series_gets_zero_or_its_long_run_rate() -> None:
     cats = pl.DataFrame({"unique_id": ["OLD", "OLD2"], "category": ["bolts"] * 2})
     got = _flat_rates(planned, rate, cats, planned, 14.0).sort("unique_id")
     assert got["mean"].to_list() == [0.0, 3.0]
+
+
+def _weekly(days: int, start: date = date(2026, 1, 1)) -> pl.DataFrame:
+    """Two series with a weekly pattern and noise, `days` days from `start`."""
+    rng = np.random.default_rng(7)
+    ds = pl.date_range(start, start + timedelta(days=days - 1), eager=True)
+    week = np.tile([5.0, 6, 4, 5, 7, 9, 3], days // 7 + 1)[:days]
+    return pl.concat(
+        pl.DataFrame({"unique_id": u, "ds": ds, "y": week * k + rng.poisson(1.0, days)})
+        for u, k in (("A", 1.0), ("B", 2.0))
+    )
+
+
+def _planned(settings: Settings, spec_b: str = "ETS(A,N,A)") -> pl.DataFrame:
+    stored = pl.DataFrame(
+        {
+            "unique_id": ["A", "B"],
+            "demand_class": ["smooth", "smooth"],
+            "model": ["AutoETS", "AutoETS"],
+            "spec": ["ETS(A,N,A)", spec_b],
+            "status": ["selected", "selected"],
+            "overdispersion": [0.1, 0.1],
+            "shock_var": [0.05, 0.05],
+            "level_var": [0.05, 0.05],
+        }
+    )
+    classes = stored.select("unique_id", "demand_class")
+    return plan(stored, classes, settings)
+
+
+CATS = pl.DataFrame(schema={"unique_id": pl.String, "category": pl.String})
+
+
+def test_kept_models_are_fitted_like_the_engine_fits_them() -> None:
+    settings = load_settings(horizon=5)
+    fit = _weekly(120)
+    kept: dict[str, Kept] = {}
+    mine = forecast(fit, _planned(settings), CATS, settings, Engine("D"), kept)
+    theirs = forecast(fit, _planned(settings), CATS, settings, Engine("D"))
+    assert mine.rows.equals(theirs.rows)
+    assert sorted(kept) == ["A", "B"] and kept["A"].last == fit["ds"].max()
+
+
+def test_kept_models_run_on_over_the_history_grown_since() -> None:
+    # a week later the frame has moved on 7 days (its first week dropped): the model fitted
+    # a week ago is applied to what it was fitted on plus the new week, not refitted
+    settings = load_settings(horizon=5)
+    first, later = _weekly(127).filter(pl.col("ds") < date(2026, 5, 1)), _weekly(127)
+    later = later.filter(pl.col("ds") >= date(2026, 1, 8))
+    kept: dict[str, Kept] = {}
+    forecast(first, _planned(settings), CATS, settings, Engine("D"), kept)
+    fitted = kept["A"].fitted
+    grown = _weekly(127).filter(unique_id="A")["y"].to_numpy()
+    out = forecast(later, _planned(settings), CATS, settings, Engine("D"), kept)
+    assert kept["A"].fitted is fitted and np.array_equal(kept["A"].y, grown)
+    want = fitted.forward(y=grown, h=5)["mean"]
+    assert out.rows.filter(unique_id="A")["mean"].to_list() == pytest.approx(want.clip(0.0))
+    # not what a refit on the moved frame says
+    refit = forecast(later, _planned(settings), CATS, settings, Engine("D"))
+    assert not out.rows.equals(refit.rows)
+
+
+def test_a_series_whose_spec_changed_is_fitted_again() -> None:
+    settings = load_settings(horizon=5)
+    fit = _weekly(120)
+    kept: dict[str, Kept] = {}
+    forecast(fit, _planned(settings), CATS, settings, Engine("D"), kept)
+    before = kept["B"].fitted
+    forecast(fit, _planned(settings, spec_b="ETS(A,N,N)"), CATS, settings, Engine("D"), kept)
+    assert kept["B"].fitted is not before and kept["B"].spec == "ETS(A,N,N)"

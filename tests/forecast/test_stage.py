@@ -12,7 +12,7 @@ import pytest
 from conftest import load, write
 from shortage_radar.demand.stage import build_demand
 from shortage_radar.forecast.engine import Engine
-from shortage_radar.forecast.predict import forecast, plan
+from shortage_radar.forecast.predict import Kept, forecast, plan
 from shortage_radar.forecast.stage import build_forecasts
 from shortage_radar.settings import load_settings
 
@@ -122,3 +122,20 @@ def test_a_series_whose_model_fails_falls_back_and_is_counted() -> None:
     assert bad["model"].unique().to_list() == ["fallback"]
     assert bad["mean"].to_list() == [2.0, 2.0, 2.0]
     assert out.rows.filter(pl.col("unique_id") == "good")["model"].unique().to_list() == ["AutoETS"]
+
+
+def test_a_replay_keeps_the_selections_fits_and_forecasts_the_same(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    # at a selection the automatic models' fits that pinned their form are kept: the
+    # forecasts are those of a refit of that form
+    settings = load_settings()
+    build_forecasts(warehouse, settings, AS_OF)
+    refit = warehouse.sql("SELECT * FROM core.forecasts ORDER BY unique_id, ds").pl()
+    kept: dict[str, Kept] = {}
+    build_forecasts(warehouse, settings, AS_OF, reselect=True, kept=kept)
+    got = warehouse.sql("SELECT * FROM core.forecasts ORDER BY unique_id, ds").pl()
+    assert got.equals(refit)
+    models = warehouse.sql("SELECT unique_id, model FROM core.forecast_models").pl()
+    auto = models.filter(pl.col("model").is_in(["AutoETS", "AutoTheta"]))["unique_id"]
+    assert sorted(kept) == sorted(auto) and len(kept) > 0

@@ -92,9 +92,14 @@ def textbook(
         try:
             if len(models) <= i:
                 models.append(AutoETS(season_length=season if len(y) > 2 * season else 1).fit(y))
-            out = models[i].forward(y=y, h=1, level=[80])
-            mean = max(float(out["mean"][0]), 0.0)
-            return mean, max((float(out["hi-80"][0]) - mean) / z80, 0.0)
+            got = ets_next(models[i].model_, y)
+            if got is None:
+                out = models[i].forward(y=y, h=1, level=[80])
+                raw, hi = float(out["mean"][0]), float(out["hi-80"][0])
+            else:
+                raw, hi = got[0], got[0] + z80 * got[1]
+            mean = max(raw, 0.0)
+            return mean, max((hi - mean) / z80, 0.0)
         except Exception:  # too short or flat for ETS: the plain mean and sd
             if len(models) <= i:
                 models.append(None)
@@ -114,3 +119,40 @@ def textbook(
         return order_quantity(need, moq, pack), world.lead_periods(world.draw_lead(t, primary))
 
     return policy
+
+
+def ets_next(fitted: dict[str, Any], y: np.ndarray) -> tuple[float, float] | None:
+    """(mean, standard error) of the period after `y` from a fitted ETS model, its form and
+    parameters kept: what statsforecast's AutoETS.forward(y, h=1) gives (the same state
+    recursion and variance estimate), without the interval machinery it runs per call (a
+    frozen scipy distribution built each time: most of its cost). None for a constant `y`,
+    which forward re-fits.
+    """
+    from statsforecast.ets import pegelsfcast_C, pegelsresid_C
+
+    y = np.asarray(y, dtype=np.float64)
+    if np.all(y[0] == y):
+        return None
+    error, trend, season, damped = fitted["components"][:4]
+    alpha, beta, gamma, phi = fitted["par"][:4]
+    _, e, states, _ = pegelsresid_C(
+        y=y,
+        m=fitted["m"],
+        init_state=fitted["par"][4:],
+        errortype=error,
+        trendtype=trend,
+        seasontype=season,
+        damped=damped != "N",
+        alpha=alpha,
+        beta=beta,
+        gamma=gamma,
+        phi=phi,
+        nmse=3,
+    )
+    sq = e**2
+    sigma2 = sq[~np.isinf(sq)].sum() / (len(y) - fitted["n_params"] - 1)
+    mean = float(pegelsfcast_C(1, {**fitted, "states": states})[0])  # type: ignore[no-untyped-call]
+    # one step ahead the error is the whole forecast error: sigma, or sigma x mean when
+    # multiplicative (Hyndman et al. 2008, 6.3: every class's variance at h = 1)
+    sd = float(np.sqrt(sigma2)) * (abs(mean) if error == "M" else 1.0)
+    return mean, sd

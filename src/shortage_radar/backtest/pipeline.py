@@ -13,6 +13,7 @@ from shortage_radar.backtest.inventory import Policy, Stock
 from shortage_radar.backtest.world import World
 from shortage_radar.demand.stage import build_demand
 from shortage_radar.forecast.portfolio import DAYS
+from shortage_radar.forecast.predict import Kept
 from shortage_radar.forecast.stage import build_forecasts
 from shortage_radar.settings import Settings
 from shortage_radar.supply.stage import build_supply
@@ -70,10 +71,11 @@ def ours(
     forecasts: dict[date, dict[str, pl.DataFrame]] | None = None,
 ) -> Policy:
     """At each review: write the stock, backlog and orders so far into staging as of the
-    review date, run the demand, forecast and supply stages for that date, and order what
-    core.reorder_suggestions says. It warns of a stock-out within h periods when some day
-    of stock_projection in them has shortage_by (the probability that demand has gone unserved
-    by then, unless more is ordered) >= warn_probability.
+    review date, run the demand, forecast and supply stages for that date (the automatic
+    models kept from one selection to the next unless [backtest] refit_between_selections),
+    and order what core.reorder_suggestions says. It warns of a stock-out within h periods
+    when some day of stock_projection in them has shortage_by (the probability that demand
+    has gone unserved by then, unless more is ordered) >= warn_probability.
 
     `forecasts` (review date -> FORECAST_TABLES): filled by this replay where a date is
     missing, reused where present, so replays of the same reviews at other service levels
@@ -83,6 +85,8 @@ def ours(
     reset(con, world)
     keys = world.series.select("sku", "location").with_row_index("i")
     chosen: dict[tuple[int, int], str | None] = {}  # (period, series) -> supplier ordered from
+    # the automatic models fitted at the last selection, run on at later reviews (or refitted)
+    kept: dict[str, Kept] | None = None if settings.backtest.refit_between_selections else {}
 
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         day = world.period_date(t)
@@ -92,7 +96,7 @@ def ours(
             with db.transaction(con):
                 db.replace_core(con, forecasts[day])
         else:
-            build_forecasts(con, settings, day)
+            build_forecasts(con, settings, day, kept=kept)
             if forecasts is not None:
                 forecasts[day] = {
                     name: con.sql(f"SELECT * FROM core.{name}").pl()  # noqa: S608
@@ -174,18 +178,21 @@ def _write_state(
             row_number=pl.lit(0),
         )
     )
+    # plain lists and dates looked up once: every order so far is written at every review
+    skus, locations = keys["sku"].to_list(), keys["location"].to_list()
+    dates = {t: world.period_date(t) for t in {x for p in stock.placed for x in (p[0], p[3])}}
     placed = pl.DataFrame(
         [
             {
                 "po_id": f"replay-{t}-{i}",
-                "sku": keys["sku"][i],
-                "location": keys["location"][i],
+                "sku": skus[i],
+                "location": locations[i],
                 "supplier_id": chosen.get((t, i)),
                 "quantity": q,
-                "order_date": world.period_date(t),
-                "promised_date": world.period_date(t)
-                + timedelta(days=world.quoted.get((chosen.get((t, i)), keys["sku"][i]), 0.0)),
-                "arrives": world.period_date(when),
+                "order_date": dates[t],
+                "promised_date": dates[t]
+                + timedelta(days=world.quoted.get((chosen.get((t, i)), skus[i]), 0.0)),
+                "arrives": dates[when],
                 "units": q,
             }
             for t, i, q, when in stock.placed

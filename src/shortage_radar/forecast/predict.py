@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
+import numpy as np
 import polars as pl
 
 from shortage_radar.demand.series import PERIOD, from_end
 from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.portfolio import DAYS, make_model, periods
-from shortage_radar.forecast.select import add_quantiles, fill_dispersion, portfolio_of
+from shortage_radar.forecast.select import (
+    ROLL_FORWARD,
+    add_quantiles,
+    fill_dispersion,
+    portfolio_of,
+)
 from shortage_radar.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -24,6 +35,17 @@ class Forecast:
 
 # Models that are a constant rate, computed here rather than fitted by statsforecast.
 FLAT = ["NewRate", "Zero", "LongRunRate"]
+
+
+@dataclass
+class Kept:
+    """An automatic model as fitted for a series, and the history it has been applied to."""
+
+    model: str
+    spec: str
+    fitted: Any  # the statsforecast model, fitted
+    y: np.ndarray  # the series' fitted values of y, from the first period fitted on
+    last: date  # the period of y's last value
 
 
 def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings) -> pl.DataFrame:
@@ -68,12 +90,27 @@ _STORED = {
 }
 
 
+def kept_from(models: pl.DataFrame, fitted: dict[str, Any], fit: pl.DataFrame) -> dict[str, Kept]:
+    """A selection's fitted automatic models (Selection.fitted) as kept ones, with the
+    history of `fit` they were fitted on: its review's forecast needs no refit of them."""
+    spec = {u: (m, s) for u, m, s in models.select("unique_id", "model", "spec").iter_rows()}
+    frames = fit.filter(pl.col("unique_id").is_in(list(fitted))).partition_by(
+        "unique_id", as_dict=True
+    )
+    return {
+        str(uid): Kept(*spec[str(uid)], fitted[str(uid)], g["y"].to_numpy(), g["ds"][-1])
+        for (uid,), g in frames.items()
+        if str(uid) in spec
+    }
+
+
 def forecast(
     fit: pl.DataFrame,
     planned: pl.DataFrame,
     categories: pl.DataFrame,
     settings: Settings,
     engine: Engine,
+    kept: dict[str, Kept] | None = None,
 ) -> Forecast:
     """Forecast `settings.horizon` periods for every planned series; none is dropped.
 
@@ -81,17 +118,22 @@ def forecast(
     Models are run in groups of one (model, spec), each group in one statsforecast call. A
     group that fails is retried series by series; a series still failing, or forecasting
     something not finite, gets the mean of its last `window` periods (model `fallback`).
+    With `kept`, the automatic models (select.ROLL_FORWARD) are run series by series from it
+    instead (_run_kept).
     """
     h, freq = settings.horizon, settings.freq
     window = periods(settings.forecast, "window", freq)
     fitted = planned.filter(~pl.col("model").is_in(FLAT))
+    future = _future(fit, freq, h)
     parts, failed = [], []
     for (name, spec), group in fitted.group_by("model", "spec", maintain_order=True):
         df = fit.join(group.select("unique_id"), on="unique_id")
-        out, bad = _run_group(engine, df, str(name), str(spec), settings, h)
+        if kept is not None and name in ROLL_FORWARD:
+            out, bad = _run_kept(kept, df, str(name), str(spec), settings, future)
+        else:
+            out, bad = _run_group(engine, df, str(name), str(spec), settings, h)
         parts.append(out)
         failed += bad
-    future = _future(fit, freq, h)
     recent = fit.filter(from_end() <= window)
     rate = recent.group_by("unique_id").agg(rate=pl.col("y").mean(), n=pl.len())
     rate = rate.join(fit.group_by("unique_id").agg(long_run=pl.col("y").mean()), on="unique_id")
@@ -137,6 +179,49 @@ def _run_group(
     bad = set(out.filter(~pl.col("mean").is_finite())["unique_id"])
     bad |= set(df["unique_id"].unique()) - set(out["unique_id"].unique())
     return out.filter(~pl.col("unique_id").is_in(list(bad))), sorted(bad)
+
+
+def _run_kept(
+    kept: dict[str, Kept],
+    df: pl.DataFrame,
+    name: str,
+    spec: str,
+    settings: Settings,
+    future: pl.Series,
+) -> tuple[pl.DataFrame, list[str]]:
+    """Forecasts of one automatic model group from the models in `kept`: a series kept with
+    this model and spec has its fitted model applied to its history grown since (forward:
+    parameters kept, states run on); the others are fitted and kept."""
+    h = future.len()
+    rows, bad = [], []
+    for (uid,), g in df.group_by("unique_id", maintain_order=True):
+        k = kept.get(str(uid))
+        ds, y = g["ds"], g["y"].to_numpy()
+        try:
+            if k is not None and (k.model, k.spec) == (name, spec) and k.last in set(ds):
+                new = ds > k.last
+                k.y = np.concatenate([k.y, y[new.to_numpy()]])
+                k.last = ds[-1]
+                mean = k.fitted.forward(y=k.y, h=h)["mean"]
+            else:
+                model = make_model(name, spec, settings.freq, settings.forecast).fit(y)
+                kept[str(uid)] = Kept(name, spec, model, y, ds[-1])
+                mean = model.predict(h=h)["mean"]
+        except Exception as e:
+            log.warning("%s failed on %s: %s", name, uid, e)
+            kept.pop(str(uid), None)
+            bad.append(str(uid))
+            continue
+        if not np.isfinite(mean).all():
+            bad.append(str(uid))
+            continue
+        rows.append(pl.DataFrame({"unique_id": str(uid), "ds": future, "mean": mean}))
+    out = (
+        pl.concat(rows)
+        if rows
+        else pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, "mean": pl.Float64})
+    )
+    return out.select("unique_id", "ds", pl.lit(name).alias("model"), "mean"), sorted(bad)
 
 
 def _flat_rates(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from typing import Any
 
 import polars as pl
 
@@ -22,7 +23,7 @@ from shortage_radar.settings import Settings
 
 # Automatic models are fitted once per series and rolled forward over the windows (their
 # parameter search is the slow part); the others are refitted at every origin.
-_ROLL_FORWARD = {"AutoETS", "AutoTheta"}
+ROLL_FORWARD = {"AutoETS", "AutoTheta"}
 
 
 @dataclass
@@ -35,6 +36,9 @@ class Selection:
     accuracy: pl.DataFrame  # per series, per class and overall scores of the chosen models
     cv: pl.DataFrame  # unique_id, demand_class, cutoff, ds, y, model, yhat for every candidate
     failed: int  # (series, model) candidates that could not be fitted
+    # unique_id -> its automatic model (ROLL_FORWARD) as fitted on the whole frame to pin its
+    # spec: the same fit as that spec's refit on the same frame
+    fitted: dict[str, Any] = field(default_factory=dict)
 
 
 def portfolio_of(settings: Settings) -> dict[str, tuple[str, ...]]:
@@ -82,7 +86,7 @@ def select(
             continue
         df = fit.join(ids.select("unique_id"), on="unique_id")
         model = make_model(name, "", settings.freq, cfg)
-        refit = name not in _ROLL_FORWARD
+        refit = name not in ROLL_FORWARD
         run = partial(
             engine.cross_validation, models=[model], h=h, n_windows=cfg.cv_windows, refit=refit
         )
@@ -130,12 +134,11 @@ def select(
         ],
         how="diagonal_relaxed",
     )
-    models = _with_specs(models, fit, settings, engine).join(
-        disp.drop("demand_class"), on="unique_id", how="left"
-    )
+    models, fitted = _with_specs(models, fit, settings, engine)
+    models = models.join(disp.drop("demand_class"), on="unique_id", how="left")
     models = fill_dispersion(models, disp).with_columns(selected_on=pl.lit(as_of))
     acc = score_chosen(chosen_cv, scale, models, cfg.quantiles)
-    return Selection(models, acc, cv, failed)
+    return Selection(models, acc, cv, failed, fitted)
 
 
 def choose(
@@ -200,10 +203,12 @@ def fill_dispersion(models: pl.DataFrame, disp: pl.DataFrame) -> pl.DataFrame:
 
 def _with_specs(
     models: pl.DataFrame, fit: pl.DataFrame, settings: Settings, engine: Engine
-) -> pl.DataFrame:
-    """Fit each automatic model once on its chosen series to pin the form it picks (spec)."""
-    specs = []
-    for name in _ROLL_FORWARD:
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Fit each automatic model once on its chosen series to pin the form it picks (spec);
+    the fitted models by unique_id."""
+    specs: list[pl.DataFrame] = []
+    fitted_by: dict[str, Any] = {}
+    for name in ROLL_FORWARD:
         ids = models.filter(pl.col("model") == name)["unique_id"]
         if ids.is_empty():
             continue
@@ -214,12 +219,14 @@ def _with_specs(
         specs.append(
             pl.DataFrame({"unique_id": uids, "spec": [chosen_spec(name, f) for f in fitted[:, 0]]})
         )
+        fitted_by.update(zip(uids, fitted[:, 0], strict=True))
     spec = (
         pl.concat(specs)
         if specs
         else pl.DataFrame(schema={"unique_id": pl.String, "spec": pl.String})
     )
-    return models.join(spec, on="unique_id", how="left").with_columns(pl.col("spec").fill_null(""))
+    joined = models.join(spec, on="unique_id", how="left")
+    return joined.with_columns(pl.col("spec").fill_null("")), fitted_by
 
 
 def score_chosen(

@@ -12,7 +12,7 @@ import polars as pl
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import engine_for
 from shortage_radar.forecast.portfolio import periods
-from shortage_radar.forecast.predict import forecast, plan
+from shortage_radar.forecast.predict import Kept, forecast, kept_from, plan
 from shortage_radar.forecast.select import select
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db
@@ -31,13 +31,22 @@ class ForecastRun:
 
 
 def build_forecasts(
-    con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date, *, reselect: bool | None = None
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    as_of: date,
+    *,
+    reselect: bool | None = None,
+    kept: dict[str, Kept] | None = None,
 ) -> ForecastRun:
     """Forecast every series in core.demand_classes; re-select models when due (or asked).
 
     Selection is due when no choice is stored, the stored one is reselect_days old or older,
     or it was made for a later date (a re-run of an earlier as-of). The three core tables are
     replaced in one transaction; core.forecast_accuracy only when selection ran.
+
+    `kept` (a replay's, across its reviews): the automatic models are fitted into it and
+    later run on over the grown history instead of refitted (predict.forecast); when
+    selection runs, it holds the selection's fits instead.
     """
     cfg = settings.forecast
     demand = con.sql(
@@ -61,10 +70,13 @@ def build_forecasts(
         if reselect:
             chosen = select(fit, classes, settings, engine, as_of)
             stored, accuracy = chosen.models, chosen.accuracy
+            if kept is not None:  # a new choice: what was fitted for the old one goes
+                kept.clear()
+                kept.update(kept_from(stored, chosen.fitted, fit))
             log.info(
                 "selected models for %d series (%d candidates failed)", stored.height, chosen.failed
             )
-        result = forecast(fit, plan(stored, classes, settings), categories, settings, engine)
+        result = forecast(fit, plan(stored, classes, settings), categories, settings, engine, kept)
     keys = classes.select("unique_id", "sku", "location")
     rows = keys.join(result.rows, on="unique_id")
     models = keys.join(result.models, on="unique_id")

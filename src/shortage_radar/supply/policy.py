@@ -23,14 +23,20 @@ def demand_over(paths: np.ndarray, days: np.ndarray) -> np.ndarray:
 
 @nb.njit(parallel=True, cache=True)
 def _sums(paths: np.ndarray, days: np.ndarray, out: np.ndarray) -> None:
-    """out[r, s, p] = sum of paths[s, p, :days[r, s, p]], one running sum per path."""
+    """out[r, s, p] = sum of paths[s, p, :days[r, s, p]], one running sum per path: a longer
+    span carries on from the shorter one before it (the same additions in the same order)."""
     n, n_paths, _ = paths.shape
     for i in nb.prange(n):
         for j in range(n_paths):
+            total = 0.0
+            t = 0
             for r in range(days.shape[0]):
-                total = 0.0
-                for t in range(days[r, i, j]):
+                if days[r, i, j] < t:
+                    total = 0.0
+                    t = 0
+                while t < days[r, i, j]:
                     total += paths[i, j, t]
+                    t += 1
                 out[r, i, j] = total
 
 

@@ -67,7 +67,7 @@ def project(
     short = np.empty((n, n_paths), dtype=np.bool_)
     owed = np.zeros((n, n_paths))
     kept = min(band_paths, n_paths) if band else 0
-    shelf = np.empty((n, kept, h))
+    shelf = np.empty((n, h, kept))  # paths last: the band's partition runs along memory
     _walk(
         np.asarray(on_hand, dtype=np.float64) - past_due,
         np.asarray(demand, dtype=np.float64),
@@ -94,7 +94,7 @@ def project(
         first_stockout=first,
         risk=short.mean(axis=1),
         units_short=owed.mean(axis=1),
-        on_hand_band=np.partition(shelf, ranks, axis=1)[:, ranks, :].transpose(1, 0, 2)
+        on_hand_band=np.partition(shelf, ranks, axis=2)[:, :, ranks].transpose(2, 0, 1)
         if ranks
         else np.zeros((0, n, h)),
     )
@@ -119,7 +119,7 @@ def _walk(
 ) -> None:
     """One pass per path, summaries summed in place: the stock of every path and day is
     never stored (numpy's version wrote and re-read it a dozen times, most of the step),
-    except on the first shelf.shape[1] paths, for the band."""
+    except on the first shelf.shape[2] paths, for the band."""
     n, n_paths, walked = arrivals.shape
     h = booked.shape[1]
     for i in nb.prange(n):
@@ -149,8 +149,8 @@ def _walk(
                         first_short = min(first_short, t)
                 if t == last and replenish[i, j] > 0:  # arriving today: nothing owed yet
                     owed[i, j] = max(-net, 0.0)
-                if j < shelf.shape[1]:
-                    shelf[i, j, t] = max(net, 0.0)
+                if j < shelf.shape[2]:
+                    shelf[i, t, j] = max(net, 0.0)
             first[i, j] = first_out
             short[i, j] = first_short < until
             if first_short < h:
