@@ -10,6 +10,7 @@ from shortage_radar.demand.series import PERIOD, from_end
 from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.portfolio import DAYS, make_model, periods
 from shortage_radar.forecast.select import add_quantiles, fill_dispersion, portfolio_of
+from shortage_radar.forecast.spread import DEFAULT, YEAR, recent_quantiles
 from shortage_radar.settings import Settings
 
 
@@ -32,6 +33,8 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
     `new` series get a blended rate, `inactive` ones `[forecast] inactive_model` (zero, or
     their long-run rate); a series with no stored choice
     (new since the last selection) gets its class's first model until the next selection.
+    quantile_method (spread.py): the series' stored one, else its class's (inactive series:
+    the inactive class's, chosen at selection), else NegBin (new series).
     """
     first = {c: ms[0] for c, ms in portfolio_of(settings).items()} | {
         "new": "NewRate",
@@ -39,10 +42,20 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
     }
     if stored is None:
         stored = pl.DataFrame(schema=_STORED)
+    if "quantile_method" not in stored.columns:  # stored before quantile methods existed
+        stored = stored.with_columns(quantile_method=pl.lit(None, pl.String))
+    # the class's method (its inactive series' rows carry the inactive class's)
+    class_method = (
+        stored.filter(pl.col("quantile_method").is_not_null())
+        .group_by("demand_class")
+        .agg(class_method=pl.col("quantile_method").mode().sort().first())
+    )
+    own = stored.filter(pl.col("status").is_in(["selected", "default"]))
     keep = pl.col("demand_class").is_in(["new", "inactive"]).not_()
     planned = (
         classes.select("unique_id", "demand_class")
-        .join(stored.drop("demand_class"), on="unique_id", how="left")
+        .join(own.drop("demand_class"), on="unique_id", how="left")
+        .join(class_method, on="demand_class", how="left")
         .with_columns(
             model=pl.when(keep & pl.col("model").is_not_null())
             .then("model")
@@ -51,7 +64,13 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
             status=pl.when(keep & pl.col("status").is_not_null())
             .then("status")
             .otherwise(pl.when(keep).then(pl.lit("default")).otherwise("demand_class")),
+            quantile_method=pl.when(keep)
+            .then(pl.coalesce("quantile_method", "class_method"))
+            .when(pl.col("demand_class") == "inactive")
+            .then("class_method")
+            .fill_null(DEFAULT),
         )
+        .drop("class_method")
     )
     return fill_dispersion(planned, stored.filter(pl.col("status") == "selected"))
 
@@ -65,6 +84,7 @@ _STORED = {
     "overdispersion": pl.Float64,
     "shock_var": pl.Float64,
     "level_var": pl.Float64,
+    "quantile_method": pl.String,
 }
 
 
@@ -116,7 +136,12 @@ def forecast(
         .then(pl.lit("fallback"))
         .otherwise("status"),
     )
-    rows = add_quantiles(rows, models, list(settings.forecast.quantiles))
+    probs = list(settings.forecast.quantiles)
+    needs = models.filter(pl.col("quantile_method").fill_null(DEFAULT) != DEFAULT)
+    recent = recent_quantiles(
+        fit.join(needs.select("unique_id"), on="unique_id"), probs, YEAR[freq]
+    )
+    rows = add_quantiles(rows, models, probs, recent)
     return Forecast(rows, models, len(failed))
 
 

@@ -6,12 +6,23 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
+import numpy as np
 import polars as pl
 
 from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
-from shortage_radar.forecast.portfolio import SEASON, chosen_spec, make_model, periods
-from shortage_radar.forecast.uncertainty import dispersion, quantiles
+from shortage_radar.forecast.portfolio import DAYS, SEASON, chosen_spec, make_model, periods
+from shortage_radar.forecast.spread import (
+    DEFAULT,
+    METHODS,
+    YEAR,
+    cv_pinball,
+    idle_windows,
+    method_quantiles,
+    qcols,
+    recent_quantiles,
+)
+from shortage_radar.forecast.uncertainty import dispersion
 from shortage_radar.settings import Settings
 
 # Automatic models are fitted once per series and rolled forward over the windows (their
@@ -124,9 +135,78 @@ def select(
     models = _with_specs(models, fit, settings, engine).join(
         disp.drop("demand_class"), on="unique_id", how="left"
     )
-    models = fill_dispersion(models, disp).with_columns(selected_on=pl.lit(as_of))
-    acc = score_chosen(chosen_cv, scale, models, cfg.quantiles)
+    models = fill_dispersion(models, disp)
+    models = _with_methods(models, chosen_cv, fit, classes, settings).with_columns(
+        selected_on=pl.lit(as_of)
+    )
+    acc = score_chosen(chosen_cv, scale, models, cfg.quantiles, fit, YEAR[settings.freq])
     return Selection(models, acc, cv, failed)
+
+
+def _with_methods(
+    models: pl.DataFrame,
+    chosen_cv: pl.DataFrame,
+    fit: pl.DataFrame,
+    classes: pl.DataFrame,
+    settings: Settings,
+) -> pl.DataFrame:
+    """`models` with each series' quantile_method (spread.py), plus one row per inactive series
+    (status `inactive`, model `[forecast] inactive_model`) carrying the inactive class's method.
+
+    Active series: the methods scored on their chosen model's windows, kept by keep_best with
+    the switch margin; series without windows get their class's method. Inactive series: the
+    methods scored on the series inactive at each origin of the windows, one choice for all.
+    """
+    cfg = settings.forecast
+    probs, last = list(cfg.quantiles), YEAR[settings.freq]
+    cols = ["unique_id", "demand_class", "cutoff", "ds", "y", "yhat"]
+    scored = cv_pinball(chosen_cv.select(cols), fit, None, probs, last)
+    long_run = cfg.inactive_model == "LongRunRate"
+    cutoffs = chosen_cv["cutoff"].unique().sort().to_list()
+    idle = -(-settings.classify.inactive_days // DAYS[settings.freq])
+    h = periods(cfg, "cv_horizon", settings.freq)
+    idle_rows = idle_windows(fit, cutoffs, idle, h, long_run)
+    if not idle_rows.is_empty():
+        c = models.filter(pl.col("status") == "selected")["overdispersion"].median()
+        params = (
+            idle_rows.select("unique_id")
+            .unique()
+            .with_columns(overdispersion=pl.lit(c or 0.0, pl.Float64))
+        )
+        idle_scored = cv_pinball(idle_rows, fit, params, probs, last)
+    else:
+        idle_scored = scored.clear()
+    order = pl.DataFrame({"method": list(METHODS), "rank": list(range(len(METHODS)))})
+    kept = keep_best(scored.join(order, on="method"), "method", "score", cfg.switch_margin).rename(
+        {"method": "quantile_method", "score": "cv_spl"}
+    )
+    by_class = (
+        pl.concat([scored, idle_scored])
+        .join(order, on="method")
+        .group_by("demand_class", "method", "rank")
+        .agg(pl.col("score").mean())
+        .sort("demand_class", "score", "rank")
+        .unique("demand_class", keep="first")
+        .select("demand_class", class_method="method")
+    )
+    inactive = classes.filter(pl.col("demand_class") == "inactive").select(
+        "unique_id",
+        "demand_class",
+        model=pl.lit(cfg.inactive_model),
+        status=pl.lit("inactive"),
+    )
+    return (
+        pl.concat([models, inactive], how="diagonal_relaxed")
+        .join(kept.drop("demand_class"), on="unique_id", how="left")
+        .join(by_class, on="demand_class", how="left")
+        .with_columns(
+            quantile_method=pl.when(pl.col("status") == "inactive")
+            .then("class_method")
+            .otherwise(pl.coalesce("quantile_method", "class_method"))
+            .fill_null(DEFAULT)
+        )
+        .drop("class_method")
+    )
 
 
 def choose(
@@ -155,23 +235,35 @@ def choose(
         )
         .join(order, on=["demand_class", "model"])
     )
+    return keep_best(score, "model", "cv_rmsse", margin)
+
+
+def keep_best(score: pl.DataFrame, what: str, value: str, margin: float) -> pl.DataFrame:
+    """Per (unique_id, demand_class) the candidate `what` to keep by its score `value` (lower
+    is better): the class's best (lowest mean over the class's series) unless another beats it
+    on the series by more than `margin` (a share). Ties go to the lower `rank`.
+
+    In: unique_id, demand_class, `what`, `value`, rank. Out: unique_id, demand_class, `what`,
+    `value`.
+    """
+    keys = ["unique_id", "demand_class"]
     best = (
-        score.group_by("demand_class", "model", "rank")
-        .agg(pl.col("cv_rmsse").mean())
-        .sort("demand_class", "cv_rmsse", "rank")
+        score.group_by("demand_class", what, "rank")
+        .agg(pl.col(value).mean())
+        .sort("demand_class", value, "rank")
         .unique("demand_class", keep="first")
-        .select("demand_class", class_model="model")
+        .select("demand_class", _class=what)
     )
     score = score.join(best, on="demand_class").with_columns(
-        is_class=pl.col("model") == pl.col("class_model"),
+        _is_class=pl.col(what) == pl.col("_class"),
     )
-    bar = score.filter("is_class").select("unique_id", bar=pl.col("cv_rmsse") * (1 - margin))
+    bar = score.filter("_is_class").select(*keys, _bar=pl.col(value) * (1 - margin))
     return (
-        score.join(bar, on="unique_id", how="left")
-        .filter(pl.col("is_class") | pl.col("bar").is_null() | (pl.col("cv_rmsse") < pl.col("bar")))
-        .sort("unique_id", "cv_rmsse", "rank")
-        .unique("unique_id", keep="first")
-        .select("unique_id", "demand_class", "model", "cv_rmsse")
+        score.join(bar, on=keys, how="left")
+        .filter(pl.col("_is_class") | pl.col("_bar").is_null() | (pl.col(value) < pl.col("_bar")))
+        .sort(*keys, value, "rank")
+        .unique(keys, keep="first")
+        .select(*keys, what, value)
     )
 
 
@@ -214,14 +306,23 @@ def _with_specs(
 
 
 def score_chosen(
-    chosen_cv: pl.DataFrame, scale: pl.DataFrame, models: pl.DataFrame, probs: tuple[float, ...]
+    chosen_cv: pl.DataFrame,
+    scale: pl.DataFrame,
+    models: pl.DataFrame,
+    probs: tuple[float, ...],
+    fit: pl.DataFrame,
+    last: int,
 ) -> pl.DataFrame:
     """Accuracy of the chosen models on the CV windows: per series, per class and overall.
 
-    Out: level (`series`/`class`/`all`), unique_id, demand_class, model, rmsse, bias, spl,
-    coverage_NN, n (periods scored), series.
+    The quantiles are each series' chosen method's, the empirical ones of the `last` periods
+    up to each window's origin. Out: level (`series`/`class`/`all`), unique_id, demand_class,
+    model, rmsse, bias, spl, coverage_NN, n (periods scored), series.
     """
-    with_q = add_quantiles(chosen_cv.rename({"yhat": "mean"}), models, list(probs)).rename(
+    recent = recent_quantiles(
+        fit, list(probs), last, chosen_cv.select("unique_id", "cutoff").unique()
+    )
+    with_q = add_quantiles(chosen_cv.rename({"yhat": "mean"}), models, list(probs), recent).rename(
         {"mean": "yhat"}
     )
     per = accuracy(with_q, scale, list(probs), ["unique_id", "demand_class", "model"])
@@ -237,10 +338,34 @@ def score_chosen(
     ).drop("sum_y", "sum_yhat")
 
 
-def add_quantiles(frame: pl.DataFrame, params: pl.DataFrame, probs: list[float]) -> pl.DataFrame:
-    """`frame` (unique_id, mean, ...) with a qNN column per prob from the series' overdispersion."""
-    f = frame.join(params.select("unique_id", "overdispersion"), on="unique_id", how="left")
-    q = quantiles(f["mean"].to_numpy(), f["overdispersion"].fill_null(0.0).to_numpy(), probs)
-    return f.drop("overdispersion").with_columns(
-        pl.Series(f"q{round(p * 100)}", q[:, j]) for j, p in enumerate(probs)
+def add_quantiles(
+    frame: pl.DataFrame,
+    params: pl.DataFrame,
+    probs: list[float],
+    recent: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`frame` (unique_id, mean, ...) with a qNN column per prob, by each series' method.
+
+    `params` has unique_id, overdispersion and optionally quantile_method (NegBin when
+    missing); `recent` the empirical quantiles (spread.recent_quantiles: unique_id, and cutoff
+    when per window, eNN) the Empirical and Mix methods need (NegBin where missing).
+    """
+    cols = ["unique_id", "overdispersion"]
+    cols += ["quantile_method"] if "quantile_method" in params.columns else []
+    f = frame.join(params.select(cols), on="unique_id", how="left")
+    ecols = [f"e{c[1:]}" for c in qcols(probs)]
+    if recent is None:
+        emp = np.full((f.height, len(probs)), np.nan)
+    else:
+        keys = [k for k in ("unique_id", "cutoff") if k in recent.columns]
+        joined = f.select(keys).join(recent, on=keys, how="left", maintain_order="left")
+        emp = joined.select(pl.col(ecols).cast(pl.Float64)).fill_null(np.nan).to_numpy()
+    method = (
+        f["quantile_method"].fill_null(DEFAULT).to_numpy()
+        if "quantile_method" in f.columns
+        else np.full(f.height, DEFAULT)
     )
+    q = method_quantiles(
+        f["mean"].to_numpy(), f["overdispersion"].fill_null(0.0).to_numpy(), emp, method, probs
+    )
+    return f.drop(cols[1:]).with_columns(pl.Series(c, q[:, j]) for j, c in enumerate(qcols(probs)))
