@@ -105,12 +105,21 @@ def forecast(
     h, freq = settings.horizon, settings.freq
     window = periods(settings.forecast, "window", freq)
     fitted = planned.filter(~pl.col("model").is_in(FLAT))
-    parts, failed = [], []
-    for (name, spec), group in fitted.group_by("model", "spec", maintain_order=True):
+    # a combination "A+B" (spec "specA+specB") runs as its parts, each with the series of its
+    # group that are alone or in another combination, and is their mean
+    components = fitted.select(
+        "unique_id",
+        "model",
+        part=pl.col("model").str.split("+"),
+        part_spec=pl.col("spec").fill_null("").str.split("+"),
+    ).explode("part", "part_spec")
+    runs, failed = [], []
+    for (name, spec), group in components.group_by("part", "part_spec", maintain_order=True):
         df = fit.join(group.select("unique_id"), on="unique_id")
         out, bad = _run_group(engine, df, str(name), str(spec), settings, h)
-        parts.append(out)
+        runs.append(out)
         failed += bad
+    parts = [_combine(runs, components, failed)]
     future = _future(fit, freq, h)
     recent = fit.filter(from_end() <= window)
     rate = recent.group_by("unique_id").agg(rate=pl.col("y").mean(), n=pl.len())
@@ -137,12 +146,36 @@ def forecast(
         .otherwise("status"),
     )
     probs = list(settings.forecast.quantiles)
+    if "quantile_method" not in models.columns:
+        models = models.with_columns(quantile_method=pl.lit(DEFAULT))
     needs = models.filter(pl.col("quantile_method").fill_null(DEFAULT) != DEFAULT)
     recent = recent_quantiles(
         fit.join(needs.select("unique_id"), on="unique_id"), probs, YEAR[freq]
     )
     rows = add_quantiles(rows, models, probs, recent)
     return Forecast(rows, models, len(failed))
+
+
+def _combine(runs: list[pl.DataFrame], components: pl.DataFrame, failed: list[str]) -> pl.DataFrame:
+    """Each series' forecast from its parts' runs: the mean of its parts, named its model."""
+    schema = pl.Schema(
+        {"unique_id": pl.String, "ds": pl.Date, "model": pl.String, "mean": pl.Float64}
+    )
+    if not runs:
+        return pl.DataFrame(schema=schema)
+    return (
+        pl.concat(runs)
+        .filter(~pl.col("unique_id").is_in(failed))
+        .join(
+            components.select("unique_id", "part", "model"),
+            left_on=["unique_id", "model"],
+            right_on=["unique_id", "part"],
+        )
+        .group_by("unique_id", "ds", "model_right")
+        .agg(pl.col("mean").mean())
+        .select("unique_id", "ds", model="model_right", mean="mean")
+        .cast(schema)
+    )
 
 
 def _run_group(

@@ -60,8 +60,10 @@ def select(
 
     In: `fit` (unique_id, ds, y) from censor.fit_frame, `classes` (unique_id, demand_class).
     Windows: cv_windows origins one cv_horizon apart, the last ending at the end of the data
-    (Tashman 2000, "Out-of-sample tests of forecasting accuracy", IJF 16). A series too short
-    for them gets its class's first model with status `default`. choose() picks among the
+    (Tashman 2000, "Out-of-sample tests of forecasting accuracy", IJF 16). Each class's
+    candidates are its portfolio and the combination of its two best (with_combinations). A
+    series too short for the windows gets its class's best candidate (its first model when no
+    series of the class had windows) with status `default`. choose() picks among the
     candidates; a model that fails on a series is no candidate for it. The dispersion of the
     chosen model's errors gives the uncertainty model's parameters (uncertainty.dispersion).
     """
@@ -115,15 +117,15 @@ def select(
     ).join(classes.select("unique_id", "demand_class"), on="unique_id")
     first_cutoff = cv.group_by("unique_id").agg(first=pl.col("cutoff").min())
     scale = scales(fit.join(first_cutoff, on="unique_id").filter(pl.col("ds") <= pl.col("first")))
+    cv, portfolio = with_combinations(cv, scale, portfolio)
     score = choose(cv, scale, portfolio, cfg.switch_margin)
     chosen_cv = cv.join(score.select("unique_id", "model"), on=["unique_id", "model"])
     disp = dispersion(chosen_cv, "demand_class")
+    best = {c: ms[0] for c, ms in portfolio.items()} | class_best(cv, scale, portfolio)
     defaults = (
         cand.join(score, on="unique_id", how="anti")
         .select("unique_id", "demand_class")
-        .with_columns(
-            model=pl.col("demand_class").replace_strict({c: ms[0] for c, ms in portfolio.items()})
-        )
+        .with_columns(model=pl.col("demand_class").replace_strict(best))
     )
     models = pl.concat(
         [
@@ -220,12 +222,20 @@ def choose(
     Petropoulos 2015, "Simple versus complex selection rules", IJF 31). Ties go to the model
     listed first in the class's portfolio.
     """
+    return keep_best(_rmsse(cv, scale, portfolio), "model", "cv_rmsse", margin)
+
+
+def _rmsse(
+    cv: pl.DataFrame, scale: pl.DataFrame, portfolio: dict[str, tuple[str, ...]]
+) -> pl.DataFrame:
+    """Per series and candidate: unique_id, demand_class, model, cv_rmsse, rank (its place in
+    the class's portfolio)."""
     order = pl.DataFrame(
         [(c, m, i) for c, ms in portfolio.items() for i, m in enumerate(ms)],
         schema={"demand_class": pl.String, "model": pl.String, "rank": pl.Int64},
         orient="row",
     )
-    score = (
+    return (
         cv.join(scale, on="unique_id")
         .group_by("unique_id", "demand_class", "model")
         .agg(
@@ -235,7 +245,58 @@ def choose(
         )
         .join(order, on=["demand_class", "model"])
     )
-    return keep_best(score, "model", "cv_rmsse", margin)
+
+
+def _class_ranking(score: pl.DataFrame, what: str, value: str) -> pl.DataFrame:
+    """Candidates per class, best first: demand_class, `what`, `value` (mean over series), rank."""
+    return (
+        score.group_by("demand_class", what, "rank")
+        .agg(pl.col(value).mean())
+        .sort("demand_class", value, "rank")
+    )
+
+
+def class_best(
+    cv: pl.DataFrame, scale: pl.DataFrame, portfolio: dict[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """Per class (with windows) its candidate of lowest mean RMSSE over its series."""
+    best = _class_ranking(_rmsse(cv, scale, portfolio), "model", "cv_rmsse").unique(
+        "demand_class", keep="first", maintain_order=True
+    )
+    return dict(zip(best["demand_class"], best["model"], strict=True))
+
+
+def with_combinations(
+    cv: pl.DataFrame, scale: pl.DataFrame, portfolio: dict[str, tuple[str, ...]]
+) -> tuple[pl.DataFrame, dict[str, tuple[str, ...]]]:
+    """`cv` with one more candidate per class, the mean of its two best models (lowest mean
+    RMSSE over the class), named "A+B" (best first), and the portfolio with it listed last.
+
+    Combining forecasts of different models is more accurate on average than picking one
+    (Makridakis, Spiliotis & Assimakopoulos 2020, "The M4 Competition", IJF 36; Clemen 1989,
+    "Combining forecasts: a review", IJF 5); two cheap models keep the daily refit cheap. Its
+    windows are those where both models have one (a model failing on a series drops the
+    combination there too).
+    """
+    ranking = _class_ranking(_rmsse(cv, scale, portfolio), "model", "cv_rmsse")
+    top = ranking.group_by("demand_class", maintain_order=True).agg(pl.col("model").head(2))
+    top = top.filter(pl.col("model").list.len() == 2)
+    if top.is_empty():
+        return cv, portfolio
+    pairs = top.select("demand_class", combo=pl.col("model").list.join("+"), part="model").explode(
+        "part"
+    )
+    keys = ["unique_id", "cutoff", "ds"]
+    combined = (
+        cv.join(pairs, left_on=["demand_class", "model"], right_on=["demand_class", "part"])
+        .group_by(*keys, "demand_class", "combo")
+        .agg(pl.col("y").first(), pl.col("yhat").mean(), n=pl.len())
+        .filter(pl.col("n") == 2)
+        .select(*keys, "y", "demand_class", "yhat", model="combo")
+    )
+    combos = dict(zip(top["demand_class"], top["model"].list.join("+"), strict=True))
+    extended = {c: (*ms, combos[c]) if c in combos else ms for c, ms in portfolio.items()}
+    return pl.concat([cv, combined.select(cv.columns)]), extended
 
 
 def keep_best(score: pl.DataFrame, what: str, value: str, margin: float) -> pl.DataFrame:
@@ -248,9 +309,7 @@ def keep_best(score: pl.DataFrame, what: str, value: str, margin: float) -> pl.D
     """
     keys = ["unique_id", "demand_class"]
     best = (
-        score.group_by("demand_class", what, "rank")
-        .agg(pl.col(value).mean())
-        .sort("demand_class", value, "rank")
+        _class_ranking(score, what, value)
         .unique("demand_class", keep="first")
         .select("demand_class", _class=what)
     )
@@ -284,10 +343,18 @@ def fill_dispersion(models: pl.DataFrame, disp: pl.DataFrame) -> pl.DataFrame:
 def _with_specs(
     models: pl.DataFrame, fit: pl.DataFrame, settings: Settings, engine: Engine
 ) -> pl.DataFrame:
-    """Fit each automatic model once on its chosen series to pin the form it picks (spec)."""
+    """Fit each automatic model once on its chosen series to pin the form it picks (spec).
+
+    A combination "A+B" gets "specA+specB", its parts' specs in its parts' order.
+    """
+    parts = models.select(
+        "unique_id",
+        part=pl.col("model").str.split("+"),
+        i=pl.int_ranges(pl.col("model").str.count_matches("+", literal=True) + 1),
+    ).explode("part", "i")
     specs = []
     for name in _ROLL_FORWARD:
-        ids = models.filter(pl.col("model") == name)["unique_id"]
+        ids = parts.filter(pl.col("part") == name)["unique_id"].unique()
         if ids.is_empty():
             continue
         uids, fitted = engine.fit(
@@ -295,14 +362,29 @@ def _with_specs(
             [make_model(name, "", settings.freq, settings.forecast)],
         )
         specs.append(
-            pl.DataFrame({"unique_id": uids, "spec": [chosen_spec(name, f) for f in fitted[:, 0]]})
+            pl.DataFrame(
+                {
+                    "unique_id": uids,
+                    "part": name,
+                    "spec": [chosen_spec(name, f) for f in fitted[:, 0]],
+                }
+            )
         )
     spec = (
         pl.concat(specs)
         if specs
-        else pl.DataFrame(schema={"unique_id": pl.String, "spec": pl.String})
+        else pl.DataFrame(schema={"unique_id": pl.String, "part": pl.String, "spec": pl.String})
     )
-    return models.join(spec, on="unique_id", how="left").with_columns(pl.col("spec").fill_null(""))
+    joined = (
+        parts.join(spec, on=["unique_id", "part"], how="left")
+        .with_columns(pl.col("spec").fill_null(""))
+        .sort("unique_id", "i")
+        .group_by("unique_id", maintain_order=True)
+        .agg(pl.col("spec").str.join("+"))
+    )
+    return models.join(joined, on="unique_id", how="left").with_columns(
+        pl.col("spec").fill_null("")
+    )
 
 
 def score_chosen(
