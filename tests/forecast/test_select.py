@@ -97,6 +97,17 @@ def test_a_combination_pins_the_form_of_its_automatic_part() -> None:
         }
     )
     models = pl.DataFrame({"unique_id": ["a"], "model": ["WindowAverage+AutoETS"]})
-    got = _with_specs(models, fit, load_settings(), Engine("D"))["spec"].item()
+    got = _with_specs(models, fit, load_settings(), Engine("D"), {})["spec"].item()
     empty, ets = got.split("+")
     assert empty == "" and ets.startswith("ETS(")
+
+
+def test_the_form_validated_in_cross_validation_is_kept_not_searched_again() -> None:
+    fit = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, "y": pl.Float64})
+    models = pl.DataFrame({"unique_id": ["a"], "model": ["AutoTheta+AutoETS"]})
+    pinned = {
+        "AutoETS": pl.DataFrame({"unique_id": ["a", "b"], "spec": ["ETS(A,Ad,N)", "ETS(A,N,N)"]}),
+        "AutoTheta": pl.DataFrame({"unique_id": ["a"], "spec": ["DOTM"]}),
+    }
+    got = _with_specs(models, fit, load_settings(), Engine("D"), pinned)
+    assert got["spec"].to_list() == ["DOTM+ETS(A,Ad,N)"]

@@ -9,6 +9,7 @@ from functools import partial
 import numpy as np
 import polars as pl
 
+from shortage_radar.demand.series import from_end
 from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import DAYS, SEASON, chosen_spec, make_model, periods
@@ -78,6 +79,7 @@ def select(
     )
     eligible = cand.filter(pl.col("n") >= need)
     cv_parts, failed = [], 0
+    pinned: dict[str, pl.DataFrame] = {}
     for name in dict.fromkeys(m for ms in portfolio.values() for m in ms):
         ids = eligible.filter(
             pl.col("demand_class").is_in([c for c, ms in portfolio.items() if name in ms])
@@ -85,12 +87,14 @@ def select(
         if ids.is_empty():
             continue
         df = fit.join(ids.select("unique_id"), on="unique_id")
-        model = make_model(name, "", settings.freq, cfg)
-        refit = name not in _ROLL_FORWARD
-        run = partial(
-            engine.cross_validation, models=[model], h=h, n_windows=cfg.cv_windows, refit=refit
-        )
-        outs = by_halves(run, df, name)
+        if name in _ROLL_FORWARD:
+            outs, pinned[name] = _pinned_cv(engine, df, name, settings, h)
+        else:
+            model = make_model(name, "", settings.freq, cfg)
+            run = partial(
+                engine.cross_validation, models=[model], h=h, n_windows=cfg.cv_windows, refit=True
+            )
+            outs = by_halves(run, df, name)
         # a series the model fails on just has one candidate less
         failed += ids.height - sum(o["unique_id"].n_unique() for o in outs)
         if not outs:
@@ -134,7 +138,7 @@ def select(
         ],
         how="diagonal_relaxed",
     )
-    models = _with_specs(models, fit, settings, engine).join(
+    models = _with_specs(models, fit, settings, engine, pinned).join(
         disp.drop("demand_class"), on="unique_id", how="left"
     )
     models = fill_dispersion(models, disp)
@@ -340,10 +344,54 @@ def fill_dispersion(models: pl.DataFrame, disp: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _pinned_cv(
+    engine: Engine, df: pl.DataFrame, name: str, settings: Settings, h: int
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """Cross-validation of an automatic model in the form it picks before the first window.
+
+    The automatic search runs once per series, on the periods before the first window (the
+    slow part); each form found is then fitted there and rolled forward over the windows, as
+    statsforecast's cross_validation(refit=False) does with the automatic model itself. Out:
+    the CV frames and unique_id, spec: the form the windows validated, which the daily runs
+    refit (no second search on the whole history). A series the search fails on is left out.
+    """
+    cfg = settings.forecast
+    auto = make_model(name, "", settings.freq, cfg)
+    train = df.sort("unique_id", "ds").filter(from_end() > h * cfg.cv_windows)
+
+    def search(d: pl.DataFrame) -> pl.DataFrame:
+        uids, fitted = engine.fit(d, [auto])
+        forms = [chosen_spec(name, f) for f in fitted[:, 0]]
+        return pl.DataFrame({"unique_id": uids, "spec": forms}, schema=_SPEC)
+
+    found = by_halves(search, train, name)
+    spec = pl.concat(found) if found else pl.DataFrame(schema=_SPEC)
+    outs = []
+    for (form,), group in spec.group_by("spec", maintain_order=True):
+        run = partial(
+            engine.cross_validation,
+            models=[make_model(name, str(form), settings.freq, cfg)],
+            h=h,
+            n_windows=cfg.cv_windows,
+            refit=False,
+        )
+        outs += by_halves(run, df.join(group.select("unique_id"), on="unique_id"), name)
+    return outs, spec
+
+
+_SPEC = {"unique_id": pl.String, "spec": pl.String}
+
+
 def _with_specs(
-    models: pl.DataFrame, fit: pl.DataFrame, settings: Settings, engine: Engine
+    models: pl.DataFrame,
+    fit: pl.DataFrame,
+    settings: Settings,
+    engine: Engine,
+    pinned: dict[str, pl.DataFrame],
 ) -> pl.DataFrame:
-    """Fit each automatic model once on its chosen series to pin the form it picks (spec).
+    """Each series' spec: the form of each automatic model it uses, as validated in its
+    cross-validation (`pinned`: model -> unique_id, spec), else found by one automatic fit on
+    its whole history (series too short for the windows).
 
     A combination "A+B" gets "specA+specB", its parts' specs in its parts' order.
     """
@@ -354,11 +402,14 @@ def _with_specs(
     ).explode("part", "i")
     specs = []
     for name in _ROLL_FORWARD:
-        ids = parts.filter(pl.col("part") == name)["unique_id"].unique()
+        ids = parts.filter(pl.col("part") == name).select("unique_id").unique()
+        known = pinned.get(name, pl.DataFrame(schema=_SPEC)).join(ids, on="unique_id")
+        specs.append(known.with_columns(part=pl.lit(name)).select("unique_id", "part", "spec"))
+        ids = ids.join(known, on="unique_id", how="anti")
         if ids.is_empty():
             continue
         uids, fitted = engine.fit(
-            fit.filter(pl.col("unique_id").is_in(ids.implode())),
+            fit.join(ids, on="unique_id"),
             [make_model(name, "", settings.freq, settings.forecast)],
         )
         specs.append(
