@@ -88,14 +88,19 @@ def test_a_combination_is_forecast_as_the_mean_of_its_parts() -> None:
     assert rows["mean"].to_list() == pytest.approx([3.75, 3.75, 5.0, 5.0])
 
 
-def test_a_combination_pins_the_form_of_its_automatic_part() -> None:
-    fit = pl.DataFrame(
+def _wave() -> pl.DataFrame:
+    """40 days of 0, 1, 2, 0, 1, 2, ..."""
+    return pl.DataFrame(
         {
             "unique_id": ["a"] * 40,
             "ds": [D0 + timedelta(days=i) for i in range(40)],
             "y": [float(i % 3) for i in range(40)],
         }
     )
+
+
+def test_a_combination_pins_the_form_of_its_automatic_part() -> None:
+    fit = _wave()
     models = pl.DataFrame({"unique_id": ["a"], "model": ["WindowAverage+AutoETS"]})
     got = _with_specs(models, fit, load_settings(), Engine("D"), {})["spec"].item()
     empty, ets = got.split("+")
@@ -111,3 +116,13 @@ def test_the_form_validated_in_cross_validation_is_kept_not_searched_again() -> 
     }
     got = _with_specs(models, fit, load_settings(), Engine("D"), pinned)
     assert got["spec"].to_list() == ["DOTM+ETS(A,Ad,N)"]
+
+
+def test_a_multiplicative_form_is_searched_again_when_zeros_came_later() -> None:
+    # ETS(M,N,N) was validated on positive data before the windows; the whole history has
+    # zeros, where no multiplicative form fits: the form is searched again on all of it
+    fit = _wave()
+    models = pl.DataFrame({"unique_id": ["a"], "model": ["AutoETS"]})
+    pinned = {"AutoETS": pl.DataFrame({"unique_id": ["a"], "spec": ["ETS(M,N,N)"]})}
+    got = _with_specs(models, fit, load_settings(), Engine("D"), pinned)["spec"].item()
+    assert got.startswith("ETS(A,")

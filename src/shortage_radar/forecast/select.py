@@ -382,6 +382,20 @@ def _pinned_cv(
 _SPEC = {"unique_id": pl.String, "spec": pl.String}
 
 
+def _unfit_forms(fit: pl.DataFrame, known: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Series whose validated form cannot be fitted on their whole history: an ETS form with a
+    multiplicative part (M) needs positive data, and zeros may have come after the first
+    window's origin. Out: unique_id (they are searched again on the whole history)."""
+    if name != "AutoETS":
+        return known.select("unique_id").clear()
+    zeros = fit.group_by("unique_id").agg(low=pl.col("y").min() <= 0).filter("low")
+    return (
+        known.filter(pl.col("spec").str.contains("M"))
+        .join(zeros, on="unique_id")
+        .select("unique_id")
+    )
+
+
 def _with_specs(
     models: pl.DataFrame,
     fit: pl.DataFrame,
@@ -404,6 +418,7 @@ def _with_specs(
     for name in _ROLL_FORWARD:
         ids = parts.filter(pl.col("part") == name).select("unique_id").unique()
         known = pinned.get(name, pl.DataFrame(schema=_SPEC)).join(ids, on="unique_id")
+        known = known.join(_unfit_forms(fit, known, name), on="unique_id", how="anti")
         specs.append(known.with_columns(part=pl.lit(name)).select("unique_id", "part", "spec"))
         ids = ids.join(known, on="unique_id", how="anti")
         if ids.is_empty():
