@@ -122,3 +122,20 @@ def test_a_series_whose_model_fails_falls_back_and_is_counted() -> None:
     assert bad["model"].unique().to_list() == ["fallback"]
     assert bad["mean"].to_list() == [2.0, 2.0, 2.0]
     assert out.rows.filter(pl.col("unique_id") == "good")["model"].unique().to_list() == ["AutoETS"]
+
+
+def test_quantile_methods_are_kept_by_the_daily_runs(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    def methods() -> list[tuple[str, str, str]]:
+        return warehouse.execute(
+            "SELECT sku, status, quantile_method FROM core.forecast_models ORDER BY sku"
+        ).fetchall()
+
+    settings = load_settings()
+    assert build_forecasts(warehouse, settings, AS_OF).reselected
+    chosen = methods()
+    assert ("IDLE", "inactive") in {(sku, status) for sku, status, _ in chosen}
+    assert all(m in ("NegBin", "Empirical", "Mix") for _, _, m in chosen)
+    assert not build_forecasts(warehouse, settings, AS_OF + timedelta(days=1)).reselected
+    assert methods() == chosen

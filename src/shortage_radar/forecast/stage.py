@@ -99,5 +99,5 @@ def _stored(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
         "SELECT * FROM core.forecast_models WHERE status IN ('selected', 'default', 'inactive')"
     ).pl()
     cols = ["unique_id", "demand_class", "model", "spec", "status", "cv_rmsse", "overdispersion"]
-    cols += ["shock_var", "level_var", "quantile_method", "selected_on"]
+    cols += ["shock_var", "level_var", "quantile_method", "cv_spl", "selected_on"]
     return stored.select(c for c in cols if c in stored.columns)
