@@ -236,8 +236,9 @@ def render_accuracy(run: Result, acc: list[Result]) -> str:
         "scored, so horizons run from 1 to the distance to the end. RMSSE and scaled pinball loss "
         "(SPL, mean over q50, q80, q95) are M5's: per series, then the mean over series; series "
         "with no demand before an origin are not scored there (no scale). Single models get "
-        "the same quantile model as ours (negative binomial with each series' dispersion from "
-        "our selection's cross-validation), so their SPL differs from ours by their means only. "
+        "the same quantiles as ours (each series' quantile method and negative binomial "
+        "dispersion from our selection's cross-validation), so their SPL differs from ours by "
+        "their means only. "
         "The plain alternative holds each series' empirical quantiles of its last year flat "
         "(its mean: the last year's mean). Time: seconds of selection plus forecast (ours) or "
         "of the forecast (single models) summed over origins.",

@@ -50,7 +50,10 @@ class ClassifySettings(_Section):
         return v
 
 
-INTERMITTENT = ("CrostonSBA", "TSB", "ADIDA", "IMAPA")
+# AutoETS too: its simple exponential smoothing form is the classic benchmark for intermittent
+# demand (Croston's method smooths sizes and intervals the same way), and its seasonal forms
+# catch a weekly pattern the Croston family cannot; cross-validation decides per class.
+INTERMITTENT = ("CrostonSBA", "TSB", "ADIDA", "IMAPA", "AutoETS")
 CONTINUOUS = ("AutoETS", "AutoTheta", "SeasonalNaive", "WindowAverage")
 MODELS = frozenset(
     {

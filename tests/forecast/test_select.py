@@ -1,15 +1,132 @@
-"""Model selection: which series are cross-validated, and what their errors give."""
+"""Model choice: the combination candidate, defaults, and combinations in the daily refit."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 
 from shortage_radar.forecast.engine import Engine
-from shortage_radar.forecast.select import select
+from shortage_radar.forecast.predict import forecast
+from shortage_radar.forecast.select import _with_specs, class_best, select, with_combinations
 from shortage_radar.settings import load_settings
+
+D0 = date(2024, 1, 1)
+
+
+def _cv(yhat: dict[str, dict[str, list[float]]], y: dict[str, list[float]]) -> pl.DataFrame:
+    """CV rows of class `smooth`, one window of len(y) days, per series and model."""
+    return pl.DataFrame(
+        [
+            {
+                "unique_id": uid,
+                "cutoff": D0,
+                "ds": D0 + timedelta(days=i + 1),
+                "y": y[uid][i],
+                "model": model,
+                "yhat": f,
+                "demand_class": "smooth",
+            }
+            for model, per in yhat.items()
+            for uid, values in per.items()
+            for i, f in enumerate(values)
+        ]
+    )
+
+
+def test_the_class_two_best_models_are_combined() -> None:
+    # scale 1; actuals A: 2, 2 and B: 4, 4. RMSSE: M1 A |1|,|1| -> 1, B 0 -> mean 0.5;
+    # M2 A 0, B |2|,|2| -> 2 -> mean 1.0; M3 A 2, B 2 -> 2. Best two: M1 then M2; their mean
+    # M1+M2: A (1 + 2) / 2 = 1.5 and (3 + 2) / 2 = 2.5, B (4 + 2) / 2 = 3
+    y = {"A": [2.0, 2.0], "B": [4.0, 4.0]}
+    cv = _cv(
+        {
+            "M1": {"A": [1.0, 3.0], "B": [4.0, 4.0]},
+            "M2": {"A": [2.0, 2.0], "B": [2.0, 2.0]},
+            "M3": {"A": [4.0, 4.0], "B": [6.0, 6.0]},
+        },
+        y,
+    )
+    scale = pl.DataFrame({"unique_id": ["A", "B"], "scale_sq": 1.0, "scale_abs": 1.0})
+    portfolio = {"smooth": ("M1", "M2", "M3"), "lumpy": ("M1",)}
+    got, extended = with_combinations(cv, scale, portfolio)
+    assert extended == {"smooth": ("M1", "M2", "M3", "M1+M2"), "lumpy": ("M1",)}
+    combo = got.filter(model="M1+M2").sort("unique_id", "ds")
+    assert combo["yhat"].to_list() == [1.5, 2.5, 3.0, 3.0]
+    assert combo.columns == cv.columns
+    # its RMSSE: A 0.5, B 1 -> class mean 0.75 > M1's 0.5: M1 stays the class's best
+    assert class_best(got, scale, extended) == {"smooth": "M1"}
+
+
+def test_a_combination_is_forecast_as_the_mean_of_its_parts() -> None:
+    # y 1, 2, 3, 4: WindowAverage(2) 3.5, Naive 4 -> WindowAverage+Naive 3.75; a series on
+    # Naive alone shares the Naive run
+    fit = pl.DataFrame(
+        {
+            "unique_id": ["a"] * 4 + ["b"] * 4,
+            "ds": [D0 + timedelta(days=i) for i in range(4)] * 2,
+            "y": [1.0, 2.0, 3.0, 4.0, 1.0, 1.0, 1.0, 5.0],
+        }
+    )
+    settings = load_settings(horizon=2, forecast={"window": 2})
+    planned = pl.DataFrame(
+        {
+            "unique_id": ["a", "b"],
+            "demand_class": ["smooth", "smooth"],
+            "model": ["WindowAverage+Naive", "Naive"],
+            "spec": ["+", ""],
+            "status": "selected",
+            "overdispersion": 0.0,
+        }
+    )
+    cats = pl.DataFrame(schema={"unique_id": pl.String, "category": pl.String})
+    out = forecast(fit, planned, cats, settings, Engine("D"))
+    assert out.fallbacks == 0
+    rows = out.rows.sort("unique_id", "ds")
+    assert rows["model"].to_list() == ["WindowAverage+Naive"] * 2 + ["Naive"] * 2
+    assert rows["mean"].to_list() == pytest.approx([3.75, 3.75, 5.0, 5.0])
+
+
+def _wave() -> pl.DataFrame:
+    """40 days of 0, 1, 2, 0, 1, 2, ..."""
+    return pl.DataFrame(
+        {
+            "unique_id": ["a"] * 40,
+            "ds": [D0 + timedelta(days=i) for i in range(40)],
+            "y": [float(i % 3) for i in range(40)],
+        }
+    )
+
+
+def test_a_combination_pins_the_form_of_its_automatic_part() -> None:
+    fit = _wave()
+    models = pl.DataFrame({"unique_id": ["a"], "model": ["WindowAverage+AutoETS"]})
+    got = _with_specs(models, fit, load_settings(), Engine("D"), {})["spec"].item()
+    empty, ets = got.split("+")
+    assert empty == "" and ets.startswith("ETS(")
+
+
+def test_the_form_validated_in_cross_validation_is_kept_not_searched_again() -> None:
+    fit = pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, "y": pl.Float64})
+    models = pl.DataFrame({"unique_id": ["a"], "model": ["AutoTheta+AutoETS"]})
+    pinned = {
+        "AutoETS": pl.DataFrame({"unique_id": ["a", "b"], "spec": ["ETS(A,Ad,N)", "ETS(A,N,N)"]}),
+        "AutoTheta": pl.DataFrame({"unique_id": ["a"], "spec": ["DOTM"]}),
+    }
+    got = _with_specs(models, fit, load_settings(), Engine("D"), pinned)
+    assert got["spec"].to_list() == ["DOTM+ETS(A,Ad,N)"]
+
+
+def test_a_multiplicative_form_is_searched_again_when_zeros_came_later() -> None:
+    # ETS(M,N,N) was validated on positive data before the windows; the whole history has
+    # zeros, where no multiplicative form fits: the form is searched again on all of it
+    fit = _wave()
+    models = pl.DataFrame({"unique_id": ["a"], "model": ["AutoETS"]})
+    pinned = {"AutoETS": pl.DataFrame({"unique_id": ["a"], "spec": ["ETS(M,N,N)"]})}
+    got = _with_specs(models, fit, load_settings(), Engine("D"), pinned)["spec"].item()
+    assert got.startswith("ETS(A,")
 
 
 def _monthly(uid: str, n: int, seed: int) -> pl.DataFrame:

@@ -127,8 +127,8 @@ def test_a_series_whose_model_fails_falls_back_and_is_counted() -> None:
 def test_a_replay_keeps_the_selections_fits_and_forecasts_the_same(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
-    # at a selection the automatic models' fits that pinned their form are kept: the
-    # forecasts are those of a refit of that form
+    # a replay keeps the automatic models it fits: the forecasts are those of a refit of the
+    # form the selection pinned
     settings = load_settings()
     build_forecasts(warehouse, settings, AS_OF)
     refit = warehouse.sql("SELECT * FROM core.forecasts ORDER BY unique_id, ds").pl()
@@ -139,3 +139,20 @@ def test_a_replay_keeps_the_selections_fits_and_forecasts_the_same(
     models = warehouse.sql("SELECT unique_id, model FROM core.forecast_models").pl()
     auto = models.filter(pl.col("model").is_in(["AutoETS", "AutoTheta"]))["unique_id"]
     assert sorted(kept) == sorted(auto) and len(kept) > 0
+
+
+def test_quantile_methods_are_kept_by_the_daily_runs(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    def methods() -> list[tuple[str, str, str]]:
+        return warehouse.execute(
+            "SELECT sku, status, quantile_method FROM core.forecast_models ORDER BY sku"
+        ).fetchall()
+
+    settings = load_settings()
+    assert build_forecasts(warehouse, settings, AS_OF).reselected
+    chosen = methods()
+    assert ("IDLE", "inactive") in {(sku, status) for sku, status, _ in chosen}
+    assert all(m in ("NegBin", "Empirical", "Mix") for _, _, m in chosen)
+    assert not build_forecasts(warehouse, settings, AS_OF + timedelta(days=1)).reselected
+    assert methods() == chosen

@@ -19,6 +19,7 @@ from shortage_radar.forecast.select import (
     fill_dispersion,
     portfolio_of,
 )
+from shortage_radar.forecast.spread import DEFAULT, YEAR, recent_quantiles
 from shortage_radar.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
     `new` series get a blended rate, `inactive` ones `[forecast] inactive_model` (zero, or
     their long-run rate); a series with no stored choice
     (new since the last selection) gets its class's first model until the next selection.
+    quantile_method (spread.py): the series' stored one, else its class's (inactive series:
+    the inactive class's, chosen at selection), else NegBin (new series).
     """
     first = {c: ms[0] for c, ms in portfolio_of(settings).items()} | {
         "new": "NewRate",
@@ -61,10 +64,20 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
     }
     if stored is None:
         stored = pl.DataFrame(schema=_STORED)
+    if "quantile_method" not in stored.columns:  # stored before quantile methods existed
+        stored = stored.with_columns(quantile_method=pl.lit(None, pl.String))
+    # the class's method (its inactive series' rows carry the inactive class's)
+    class_method = (
+        stored.filter(pl.col("quantile_method").is_not_null())
+        .group_by("demand_class")
+        .agg(class_method=pl.col("quantile_method").mode().sort().first())
+    )
+    own = stored.filter(pl.col("status").is_in(["selected", "default"]))
     keep = pl.col("demand_class").is_in(["new", "inactive"]).not_()
     planned = (
         classes.select("unique_id", "demand_class")
-        .join(stored.drop("demand_class"), on="unique_id", how="left")
+        .join(own.drop("demand_class"), on="unique_id", how="left")
+        .join(class_method, on="demand_class", how="left")
         .with_columns(
             model=pl.when(keep & pl.col("model").is_not_null())
             .then("model")
@@ -73,7 +86,13 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
             status=pl.when(keep & pl.col("status").is_not_null())
             .then("status")
             .otherwise(pl.when(keep).then(pl.lit("default")).otherwise("demand_class")),
+            quantile_method=pl.when(keep)
+            .then(pl.coalesce("quantile_method", "class_method"))
+            .when(pl.col("demand_class") == "inactive")
+            .then("class_method")
+            .fill_null(DEFAULT),
         )
+        .drop("class_method")
     )
     return fill_dispersion(planned, stored.filter(pl.col("status") == "selected"))
 
@@ -87,6 +106,7 @@ _STORED = {
     "overdispersion": pl.Float64,
     "shock_var": pl.Float64,
     "level_var": pl.Float64,
+    "quantile_method": pl.String,
 }
 
 
@@ -124,16 +144,25 @@ def forecast(
     h, freq = settings.horizon, settings.freq
     window = periods(settings.forecast, "window", freq)
     fitted = planned.filter(~pl.col("model").is_in(FLAT))
+    # a combination "A+B" (spec "specA+specB") runs as its parts, each with the series of its
+    # group that are alone or in another combination, and is their mean
+    components = fitted.select(
+        "unique_id",
+        "model",
+        part=pl.col("model").str.split("+"),
+        part_spec=pl.col("spec").fill_null("").str.split("+"),
+    ).explode("part", "part_spec")
     future = _future(fit, freq, h)
-    parts, failed = [], []
-    for (name, spec), group in fitted.group_by("model", "spec", maintain_order=True):
+    runs, failed = [], []
+    for (name, spec), group in components.group_by("part", "part_spec", maintain_order=True):
         df = fit.join(group.select("unique_id"), on="unique_id")
         if kept is not None and name in ROLL_FORWARD:
             out, bad = _run_kept(kept, df, str(name), str(spec), settings, future)
         else:
             out, bad = _run_group(engine, df, str(name), str(spec), settings, h)
-        parts.append(out)
+        runs.append(out)
         failed += bad
+    parts = [_combine(runs, components, failed)]
     recent = fit.filter(from_end() <= window)
     rate = recent.group_by("unique_id").agg(rate=pl.col("y").mean(), n=pl.len())
     rate = rate.join(fit.group_by("unique_id").agg(long_run=pl.col("y").mean()), on="unique_id")
@@ -158,8 +187,37 @@ def forecast(
         .then(pl.lit("fallback"))
         .otherwise("status"),
     )
-    rows = add_quantiles(rows, models, list(settings.forecast.quantiles))
+    probs = list(settings.forecast.quantiles)
+    if "quantile_method" not in models.columns:
+        models = models.with_columns(quantile_method=pl.lit(DEFAULT))
+    needs = models.filter(pl.col("quantile_method").fill_null(DEFAULT) != DEFAULT)
+    recent = recent_quantiles(
+        fit.join(needs.select("unique_id"), on="unique_id"), probs, YEAR[freq]
+    )
+    rows = add_quantiles(rows, models, probs, recent)
     return Forecast(rows, models, len(failed))
+
+
+def _combine(runs: list[pl.DataFrame], components: pl.DataFrame, failed: list[str]) -> pl.DataFrame:
+    """Each series' forecast from its parts' runs: the mean of its parts, named its model."""
+    schema = pl.Schema(
+        {"unique_id": pl.String, "ds": pl.Date, "model": pl.String, "mean": pl.Float64}
+    )
+    if not runs:
+        return pl.DataFrame(schema=schema)
+    return (
+        pl.concat(runs)
+        .filter(~pl.col("unique_id").is_in(failed))
+        .join(
+            components.select("unique_id", "part", "model"),
+            left_on=["unique_id", "model"],
+            right_on=["unique_id", "part"],
+        )
+        .group_by("unique_id", "ds", "model_right")
+        .agg(pl.col("mean").mean())
+        .select("unique_id", "ds", model="model_right", mean="mean")
+        .cast(schema)
+    )
 
 
 def _run_group(

@@ -103,11 +103,13 @@ def build_forecasts(
 
 
 def _stored(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
-    """The stored choice of the last selection (series with status `selected`), if any."""
+    """The stored choice of the last selection, if any: series with status `selected` or
+    `default`, and the `inactive` ones (they carry the inactive class's quantile method)."""
     if not db.table_exists(con, "core", "forecast_models"):
         return None
     stored: pl.DataFrame = con.sql(
-        "SELECT unique_id, demand_class, model, spec, status, cv_rmsse, overdispersion, shock_var, "
-        "level_var, selected_on FROM core.forecast_models WHERE status IN ('selected', 'default')"
+        "SELECT * FROM core.forecast_models WHERE status IN ('selected', 'default', 'inactive')"
     ).pl()
-    return stored
+    cols = ["unique_id", "demand_class", "model", "spec", "status", "cv_rmsse", "overdispersion"]
+    cols += ["shock_var", "level_var", "quantile_method", "cv_spl", "selected_on"]
+    return stored.select(c for c in cols if c in stored.columns)
