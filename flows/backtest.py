@@ -56,7 +56,7 @@ def backtest(
     JSON summary (also written to `json_out`)."""
     wh = settings.warehouse_dir
     wh.mkdir(parents=True, exist_ok=True)
-    # The replay rewrites the staged feeds with its own stock: never reuse an old one.
+    # A fresh warehouse per backtest: the feeds are staged anew, never on top of an old load.
     (wh / WAREHOUSE).unlink(missing_ok=True)
     with db.connect(wh / WAREHOUSE, settings.duckdb) as con:
         db.create_schema(con)

@@ -19,6 +19,7 @@ from shortage_radar.backtest.world import World, build_world, reviews, start_due
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.settings import Settings
+from shortage_radar.warehouse import db
 
 # What a backtest publishes: table -> query on its warehouse.
 PUBLISHED = {
@@ -44,9 +45,18 @@ def run_backtest(
     """Replay from `start` to `end` with a review every `every` periods: ours, the min/max
     rule and the textbook rule on the same demand and lead-time draws; then the exchange curve.
 
-    `con`: a warehouse holding the staged feeds, used up by the replay (its staging tables
-    are rewritten with the replay's stock and orders): give it a copy.
+    `con`: a warehouse holding the staged feeds. The replay rewrites them with its own stock
+    and orders, and every review replaces the core tables: it works on an in-memory copy of
+    the staged feeds (the warehouse is left as it was, and not written to disk per review).
     """
+    with db.scratch(con, ("staging",)):
+        return _run(con, settings, start, end, every)
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection, settings: Settings, start: date, end: date, every: int
+) -> Backtest:
+    """run_backtest() on the replay's own copy of the warehouse."""
     cfg = settings.backtest
     world = build_world(
         con,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,7 @@ class Kept:
     spec: str
     fitted: Any  # the statsforecast model, fitted
     y: np.ndarray  # the series' fitted values of y, from the first period fitted on
-    last: date  # the period of y's last value
+    last: np.datetime64  # the period of y's last value
 
 
 def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings) -> pl.DataFrame:
@@ -114,13 +114,10 @@ def kept_from(models: pl.DataFrame, fitted: dict[str, Any], fit: pl.DataFrame) -
     """A selection's fitted automatic models (Selection.fitted) as kept ones, with the
     history of `fit` they were fitted on: its review's forecast needs no refit of them."""
     spec = {u: (m, s) for u, m, s in models.select("unique_id", "model", "spec").iter_rows()}
-    frames = fit.filter(pl.col("unique_id").is_in(list(fitted))).partition_by(
-        "unique_id", as_dict=True
-    )
     return {
-        str(uid): Kept(*spec[str(uid)], fitted[str(uid)], g["y"].to_numpy(), g["ds"][-1])
-        for (uid,), g in frames.items()
-        if str(uid) in spec
+        uid: Kept(*spec[uid], fitted[uid], y, ds[-1])
+        for uid, ds, y in _by_series(fit.filter(pl.col("unique_id").is_in(list(fitted))))
+        if uid in spec
     }
 
 
@@ -251,35 +248,49 @@ def _run_kept(
     this model and spec has its fitted model applied to its history grown since (forward:
     parameters kept, states run on); the others are fitted and kept."""
     h = future.len()
-    rows, bad = [], []
-    for (uid,), g in df.group_by("unique_id", maintain_order=True):
-        k = kept.get(str(uid))
-        ds, y = g["ds"], g["y"].to_numpy()
+    done, means, bad = [], [], []
+    for uid, ds, y in _by_series(df):
+        k = kept.get(uid)
         try:
-            if k is not None and (k.model, k.spec) == (name, spec) and k.last in set(ds):
-                new = ds > k.last
-                k.y = np.concatenate([k.y, y[new.to_numpy()]])
+            if k is not None and (k.model, k.spec) == (name, spec) and (ds == k.last).any():
+                k.y = np.concatenate([k.y, y[ds > k.last]])
                 k.last = ds[-1]
                 mean = k.fitted.forward(y=k.y, h=h)["mean"]
             else:
                 model = make_model(name, spec, settings.freq, settings.forecast).fit(y)
-                kept[str(uid)] = Kept(name, spec, model, y, ds[-1])
+                kept[uid] = Kept(name, spec, model, y, ds[-1])
                 mean = model.predict(h=h)["mean"]
         except Exception as e:
             log.warning("%s failed on %s: %s", name, uid, e)
-            kept.pop(str(uid), None)
-            bad.append(str(uid))
+            kept.pop(uid, None)
+            bad.append(uid)
             continue
         if not np.isfinite(mean).all():
-            bad.append(str(uid))
+            bad.append(uid)
             continue
-        rows.append(pl.DataFrame({"unique_id": str(uid), "ds": future, "mean": mean}))
-    out = (
-        pl.concat(rows)
-        if rows
-        else pl.DataFrame(schema={"unique_id": pl.String, "ds": pl.Date, "mean": pl.Float64})
+        done.append(uid)
+        means.append(mean)
+    out = pl.DataFrame(
+        {
+            "unique_id": pl.Series(np.repeat(done, h), dtype=pl.String),
+            "ds": pl.Series(np.tile(future.to_numpy(), len(done)), dtype=pl.Date),
+            "model": pl.Series([name] * (h * len(done)), dtype=pl.String),
+            "mean": pl.Series(np.concatenate(means) if means else [], dtype=pl.Float64),
+        }
     )
-    return out.select("unique_id", "ds", pl.lit(name).alias("model"), "mean"), sorted(bad)
+    return out, sorted(bad)
+
+
+def _by_series(df: pl.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """(unique_id, ds, y) of each series of a (unique_id, ds, y) frame, ds in order, as
+    arrays: one sort and slices, not a frame per series."""
+    df = df.sort("unique_id", "ds")
+    ids = df["unique_id"].to_numpy()
+    ds, y = df["ds"].to_numpy(), df["y"].to_numpy()
+    cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(ids)], strict=True):
+        if hi > lo:
+            yield str(ids[lo]), ds[lo:hi], y[lo:hi]
 
 
 def _flat_rates(

@@ -92,6 +92,34 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.commit()
 
 
+@contextmanager
+def scratch(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> Iterator[None]:
+    """Within the block, `con` works on an in-memory copy of the tables of `schemas`: names
+    resolve to the copy (a schema not copied starts empty), the warehouse file is neither
+    changed nor synced to disk at every commit; the copy is dropped at the end."""
+    (home,) = one(con, "SELECT current_database()")
+    con.execute("ATTACH ':memory:' AS scratch")
+    try:
+        for schema in LAYERS:
+            con.execute(f"CREATE SCHEMA scratch.{schema}")
+        for schema in schemas:
+            names = con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? "
+                "AND table_schema = ? AND table_type = 'BASE TABLE'",
+                [home, schema],
+            ).fetchall()
+            for (name,) in names:
+                con.execute(
+                    f'CREATE TABLE scratch.{schema}."{name}" AS '  # noqa: S608
+                    f'SELECT * FROM "{home}".{schema}."{name}"'
+                )
+        con.execute("USE scratch")
+        yield
+    finally:
+        con.execute(f'USE "{home}"')
+        con.execute("DETACH scratch")
+
+
 def one(
     con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
 ) -> tuple[Any, ...]:
