@@ -67,9 +67,9 @@ def warning_scores(
         out[f"{prefix}recall_{h}"] = tp / int(real.sum()) if real.any() else float("nan")
         out[f"{prefix}stockouts_{h}"] = float(real.sum())
     lead: list[int] = []
-    out_ = short > 0
-    starts = out_ & ~np.concatenate(
-        [np.zeros((out_.shape[0], 1), dtype=bool), out_[:, :-1]], axis=1
+    owed = short > 0
+    starts = owed & ~np.concatenate(
+        [np.zeros((owed.shape[0], 1), dtype=bool), owed[:, :-1]], axis=1
     )
     r_arr = np.asarray(reviews)
     for s, d in zip(*np.nonzero(starts), strict=True):
