@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from shortage_radar.demand.series import from_end
 from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import SEASON, chosen_spec, make_model, periods
@@ -18,6 +22,8 @@ from shortage_radar.settings import Settings
 # Automatic models are fitted once per series and rolled forward over the windows (their
 # parameter search is the slow part); the others are refitted at every origin.
 ROLL_FORWARD = {"AutoETS", "AutoTheta"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,6 +63,9 @@ def select(
     for them gets its class's first model with status `default`. choose() picks among the
     candidates; a model that fails on a series is no candidate for it. The dispersion of the
     chosen model's errors gives the uncertainty model's parameters (uncertainty.dispersion).
+    An automatic model (ROLL_FORWARD) is fitted once per series, on the data before the first
+    window, and run on over the later ones; the form it settled on there is the one pinned
+    for the daily refits (spec): the form whose errors were scored, at no second search.
     """
     cfg = settings.forecast
     h = periods(cfg, "cv_horizon", settings.freq)
@@ -69,6 +78,7 @@ def select(
     )
     eligible = cand.filter(pl.col("n") >= need)
     cv_parts, failed = [], 0
+    cv_fits: dict[tuple[str, str], Any] = {}  # (model, unique_id) -> fitted before the windows
     for name in dict.fromkeys(m for ms in portfolio.values() for m in ms):
         ids = eligible.filter(
             pl.col("demand_class").is_in([c for c, ms in portfolio.items() if name in ms])
@@ -77,11 +87,15 @@ def select(
             continue
         df = fit.join(ids.select("unique_id"), on="unique_id")
         model = make_model(name, "", settings.freq, cfg)
-        refit = name not in ROLL_FORWARD
-        run = partial(
-            engine.cross_validation, models=[model], h=h, n_windows=cfg.cv_windows, refit=refit
-        )
-        outs = by_halves(run, df, name)
+        if name in ROLL_FORWARD and engine.client is None:
+            outs, fits = _rolled_cv(df, name, settings, h, cfg.cv_windows)
+            cv_fits.update({(name, uid): f for uid, f in fits.items()})
+        else:
+            refit = name not in ROLL_FORWARD
+            run = partial(
+                engine.cross_validation, models=[model], h=h, n_windows=cfg.cv_windows, refit=refit
+            )
+            outs = by_halves(run, df, name)
         # a series the model fails on just has one candidate less
         failed += ids.height - sum(o["unique_id"].n_unique() for o in outs)
         if not outs:
@@ -125,7 +139,7 @@ def select(
         ],
         how="diagonal_relaxed",
     )
-    models, fitted = _with_specs(models, fit, settings, engine)
+    models, fitted = _with_specs(models, fit, settings, engine, cv_fits, test)
     models = models.join(disp.drop("demand_class"), on="unique_id", how="left")
     models = fill_dispersion(models, disp).with_columns(selected_on=pl.lit(as_of))
     acc = score_chosen(chosen_cv, scale, models, cfg.quantiles)
@@ -193,31 +207,95 @@ def fill_dispersion(models: pl.DataFrame, disp: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_specs(
-    models: pl.DataFrame, fit: pl.DataFrame, settings: Settings, engine: Engine
+    models: pl.DataFrame,
+    fit: pl.DataFrame,
+    settings: Settings,
+    engine: Engine,
+    cv_fits: dict[tuple[str, str], Any],
+    test: int,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Fit each automatic model once on its chosen series to pin the form it picks (spec);
-    the fitted models by unique_id."""
-    specs: list[pl.DataFrame] = []
+    """Pin the form (spec) each automatic model settled on for its chosen series: for a
+    series it was chosen for by cross-validation, the form cross-validated, picked on the data
+    before the first window (the fit in `cv_fits`, else one on that data here); for a default
+    (too short for the windows), the form picked on all its data. Also the models fitted here
+    on all the data, by unique_id (a refit of their spec would give the same)."""
+    specs = [pl.DataFrame(schema={"unique_id": pl.String, "spec": pl.String})]
     fitted_by: dict[str, Any] = {}
-    for name in ROLL_FORWARD:
-        ids = models.filter(pl.col("model") == name)["unique_id"]
-        if ids.is_empty():
-            continue
-        uids, fitted = engine.fit(
-            fit.filter(pl.col("unique_id").is_in(ids.implode())),
-            [make_model(name, "", settings.freq, settings.forecast)],
-        )
+    for name in sorted(ROLL_FORWARD):
+        mine = models.filter(pl.col("model") == name)
+        have = [u for u in mine["unique_id"] if (name, u) in cv_fits]
         specs.append(
-            pl.DataFrame({"unique_id": uids, "spec": [chosen_spec(name, f) for f in fitted[:, 0]]})
+            pl.DataFrame(
+                {"unique_id": have, "spec": [chosen_spec(name, cv_fits[(name, u)]) for u in have]},
+                schema={"unique_id": pl.String, "spec": pl.String},
+            )
         )
-        fitted_by.update(zip(uids, fitted[:, 0], strict=True))
-    spec = (
-        pl.concat(specs)
-        if specs
-        else pl.DataFrame(schema={"unique_id": pl.String, "spec": pl.String})
-    )
-    joined = models.join(spec, on="unique_id", how="left")
+        todo = mine.filter(~pl.col("unique_id").is_in(have))
+        for status, frame in (
+            ("selected", fit.sort("unique_id", "ds").filter(from_end() > test)),  # before window 1
+            ("default", fit),
+        ):
+            ids = todo.filter(pl.col("status") == status)["unique_id"]
+            if ids.is_empty():
+                continue
+            uids, fitted = engine.fit(
+                frame.filter(pl.col("unique_id").is_in(ids.implode())),
+                [make_model(name, "", settings.freq, settings.forecast)],
+            )
+            specs.append(
+                pl.DataFrame(
+                    {"unique_id": uids, "spec": [chosen_spec(name, f) for f in fitted[:, 0]]}
+                )
+            )
+            if status == "default":
+                fitted_by.update(zip(uids, fitted[:, 0], strict=True))
+    joined = models.join(pl.concat(specs), on="unique_id", how="left")
     return joined.with_columns(pl.col("spec").fill_null("")), fitted_by
+
+
+def _rolled_cv(
+    df: pl.DataFrame, name: str, settings: Settings, h: int, n_windows: int
+) -> tuple[list[pl.DataFrame], dict[str, Any]]:
+    """statsforecast's cross_validation with refit=False (h-period windows one h apart, the
+    last ending at the end of the data), series by series, keeping each series' model as
+    fitted on the data before the first window (then run on to the later ones: forward).
+    Series it fails on are left out. Out: [the cross_validation frame], fits by unique_id."""
+    rows: dict[str, list[Any]] = {k: [] for k in ("unique_id", "cutoff", "ds", "y", name)}
+    fits = {}
+    for uid, ds, y in by_series(df):
+        cuts = [len(y) - h * (n_windows - w) for w in range(n_windows)]
+        try:
+            model = make_model(name, "", settings.freq, settings.forecast).fit(y[: cuts[0]])
+            means = [model.forward(y=y[:c], h=h)["mean"] for c in cuts]
+        except Exception as e:
+            log.warning("%s failed on %s: %s", name, uid, e)
+            continue
+        fits[uid] = model
+        for c, mean in zip(cuts, means, strict=True):
+            rows["unique_id"].append(np.full(h, uid, dtype=object))
+            rows["cutoff"].append(np.repeat(ds[c - 1], h))
+            rows["ds"].append(ds[c : c + h])
+            rows["y"].append(y[c : c + h])
+            rows[name].append(np.asarray(mean, dtype=np.float64))
+    if not fits:
+        return [], fits
+    types = {"unique_id": pl.String, "cutoff": pl.Date, "ds": pl.Date, "y": pl.Float64}
+    frame = pl.DataFrame(
+        {k: pl.Series(np.concatenate(v), dtype=types.get(k, pl.Float64)) for k, v in rows.items()}
+    )
+    return [frame], fits
+
+
+def by_series(df: pl.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """(unique_id, ds, y) of each series of a (unique_id, ds, y) frame, ds in order, as
+    arrays: one sort and slices, not a frame per series."""
+    df = df.sort("unique_id", "ds")
+    ids = df["unique_id"].to_numpy()
+    ds, y = df["ds"].to_numpy(), df["y"].to_numpy()
+    cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(ids)], strict=True):
+        if hi > lo:
+            yield str(ids[lo]), ds[lo:hi], y[lo:hi]
 
 
 def score_chosen(
