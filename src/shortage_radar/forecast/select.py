@@ -36,8 +36,8 @@ class Selection:
     accuracy: pl.DataFrame  # per series, per class and overall scores of the chosen models
     cv: pl.DataFrame  # unique_id, demand_class, cutoff, ds, y, model, yhat for every candidate
     failed: int  # (series, model) candidates that could not be fitted
-    # unique_id -> its automatic model (ROLL_FORWARD) as fitted on the whole frame to pin its
-    # spec: the same fit as that spec's refit on the same frame
+    # unique_id -> its automatic model (ROLL_FORWARD) where it was fitted on the whole frame
+    # to pin its spec (defaults): the same fit as that spec's refit on the same frame
     fitted: dict[str, Any] = field(default_factory=dict)
 
 
