@@ -300,13 +300,18 @@ def _head_commit() -> str:
     """HEAD's commit, read from .git's files (no git process: the bench must not need git)."""
     git = ROOT / ".git"
     try:
+        if git.is_file():  # a worktree's: it names its own folder, whose refs are the main one's
+            git = (ROOT / git.read_text().strip().removeprefix("gitdir: ")).resolve()
+        common = git
+        if (git / "commondir").is_file():
+            common = (git / (git / "commondir").read_text().strip()).resolve()
         head = (git / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head
         ref = head.removeprefix("ref: ")
-        if (git / ref).is_file():
-            return (git / ref).read_text().strip()
-        packed = (git / "packed-refs").read_text().splitlines()
+        if (common / ref).is_file():
+            return (common / ref).read_text().strip()
+        packed = (common / "packed-refs").read_text().splitlines()
         return next(line.split()[0] for line in packed if line.endswith(" " + ref))
     except (OSError, StopIteration):
         return "unknown"

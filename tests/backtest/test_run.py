@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import polars as pl
 import pytest
 
 from conftest import load
@@ -81,3 +82,25 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     # the reorder points were checked against the demand over their protection intervals
     assert 0 <= s["forecast"]["all"]["lead_demand_coverage"] <= 1
     assert s["forecast"]["all"]["lead_demand_n"] > 0
+
+
+@pytest.mark.slow
+def test_kept_models_order_what_refitted_ones_do_at_the_selection(tmp_path: Path) -> None:
+    # the first review selects: its forecasts, and so its orders, are the same whether the
+    # automatic models are then kept or refitted at every review
+    kept, refit = (
+        run_backtest(
+            _warehouse(tmp_path, name),
+            Settings(
+                warehouse_dir=tmp_path / "wh",
+                backtest={"curve_levels": [], "refit_between_selections": name == "refit"},
+            ),
+            START,
+            LAST,
+            7,
+        ).tables["backtest_ledger"]
+        for name in ("kept", "refit")
+    )
+    first = (pl.col("method") == "ours") & (pl.col("ds") == START)
+    assert kept.filter(first).sort("unique_id").equals(refit.filter(first).sort("unique_id"))
+    assert kept.filter(first)["ordered"].sum() > 0

@@ -1,4 +1,5 @@
-"""Model choice: the combination candidate, defaults, and combinations in the daily refit."""
+"""Model choice: the combination candidate, defaults, the form pinned for the automatic
+models, and combinations in the daily refit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import polars as pl
 import pytest
 
 from shortage_radar.forecast.engine import Engine
+from shortage_radar.forecast.portfolio import chosen_spec, make_model
 from shortage_radar.forecast.predict import forecast
 from shortage_radar.forecast.select import _with_specs, class_best, select, with_combinations
 from shortage_radar.settings import load_settings
@@ -103,7 +105,7 @@ def _wave() -> pl.DataFrame:
 def test_a_combination_pins_the_form_of_its_automatic_part() -> None:
     fit = _wave()
     models = pl.DataFrame({"unique_id": ["a"], "model": ["WindowAverage+AutoETS"]})
-    got = _with_specs(models, fit, load_settings(), Engine("D"), {})["spec"].item()
+    got = _with_specs(models, fit, load_settings(), Engine("D"), {})[0]["spec"].item()
     empty, ets = got.split("+")
     assert empty == "" and ets.startswith("ETS(")
 
@@ -115,7 +117,7 @@ def test_the_form_validated_in_cross_validation_is_kept_not_searched_again() -> 
         "AutoETS": pl.DataFrame({"unique_id": ["a", "b"], "spec": ["ETS(A,Ad,N)", "ETS(A,N,N)"]}),
         "AutoTheta": pl.DataFrame({"unique_id": ["a"], "spec": ["DOTM"]}),
     }
-    got = _with_specs(models, fit, load_settings(), Engine("D"), pinned)
+    got, _ = _with_specs(models, fit, load_settings(), Engine("D"), pinned)
     assert got["spec"].to_list() == ["DOTM+ETS(A,Ad,N)"]
 
 
@@ -125,7 +127,7 @@ def test_a_multiplicative_form_is_searched_again_when_zeros_came_later() -> None
     fit = _wave()
     models = pl.DataFrame({"unique_id": ["a"], "model": ["AutoETS"]})
     pinned = {"AutoETS": pl.DataFrame({"unique_id": ["a"], "spec": ["ETS(M,N,N)"]})}
-    got = _with_specs(models, fit, load_settings(), Engine("D"), pinned)["spec"].item()
+    got = _with_specs(models, fit, load_settings(), Engine("D"), pinned)[0]["spec"].item()
     assert got.startswith("ETS(A,")
 
 
@@ -156,3 +158,42 @@ def test_a_young_series_is_cross_validated_on_the_models_without_a_season() -> N
     assert by["smooth"]["status"] == "selected"
     assert by["smooth"]["model"] == "WindowAverage"  # the only candidate without a season
     assert by["young"]["overdispersion"] > 0  # measured, not the Poisson of no errors
+
+
+WEEKLY_START = date(2026, 1, 1)
+
+
+def _weekly(n: int = 4, days: int = 160) -> pl.DataFrame:
+    """n daily series with a weekly pattern, a level that moves, and Poisson noise."""
+    rng = np.random.default_rng(11)
+    ds = [WEEKLY_START + timedelta(days=d) for d in range(days)]
+    week = np.tile([5.0, 6, 4, 5, 7, 9, 3], days // 7 + 1)[:days]
+    return pl.concat(
+        pl.DataFrame(
+            {
+                "unique_id": f"s{i}",
+                "ds": ds,
+                "y": (week * (1 + i) + np.linspace(0, 3 * i, days) + rng.poisson(2, days)).astype(
+                    float
+                ),
+            }
+        )
+        for i in range(n)
+    )
+
+
+def test_the_pinned_form_is_the_one_cross_validated() -> None:
+    settings = load_settings(horizon=7)
+    df = _weekly()
+    classes = pl.DataFrame({"unique_id": [f"s{i}" for i in range(4)], "demand_class": "smooth"})
+    chosen = select(df, classes, settings, Engine("D"), date(2026, 6, 10))
+    test = 28 * settings.forecast.cv_windows
+    checked = 0
+    for uid, models, specs in chosen.models.select("unique_id", "model", "spec").iter_rows():
+        y = df.filter(unique_id=uid)["y"].to_numpy()[:-test]
+        for model, spec in zip(models.split("+"), specs.split("+"), strict=True):
+            if model in ("AutoETS", "AutoTheta"):  # a combination's parts too
+                auto = make_model(model, "", "D", settings.forecast).fit(y)
+                assert spec == chosen_spec(model, auto)
+                checked += 1
+    assert checked > 0

@@ -124,11 +124,11 @@ def test_a_series_whose_model_fails_falls_back_and_is_counted() -> None:
     assert out.rows.filter(pl.col("unique_id") == "good")["model"].unique().to_list() == ["AutoETS"]
 
 
-def test_a_replay_keeps_the_selections_fits_and_forecasts_the_same(
+def test_at_a_selection_kept_models_forecast_what_refits_do(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
-    # a replay keeps the automatic models it fits: the forecasts are those of a refit of the
-    # form the selection pinned
+    # a replay keeps the automatic models it fits at a selection (or the selection's own fits
+    # on all the data): their forecasts are those of the daily refit of the pinned form
     settings = load_settings()
     build_forecasts(warehouse, settings, AS_OF)
     refit = warehouse.sql("SELECT * FROM core.forecasts ORDER BY unique_id, ds").pl()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from shortage_radar.forecast.portfolio import DAYS, make_model, periods
 from shortage_radar.forecast.select import (
     ROLL_FORWARD,
     add_quantiles,
+    by_series,
     fill_dispersion,
     portfolio_of,
 )
@@ -116,7 +116,7 @@ def kept_from(models: pl.DataFrame, fitted: dict[str, Any], fit: pl.DataFrame) -
     spec = {u: (m, s) for u, m, s in models.select("unique_id", "model", "spec").iter_rows()}
     return {
         uid: Kept(*spec[uid], fitted[uid], y, ds[-1])
-        for uid, ds, y in _by_series(fit.filter(pl.col("unique_id").is_in(list(fitted))))
+        for uid, ds, y in by_series(fit.filter(pl.col("unique_id").is_in(list(fitted))))
         if uid in spec
     }
 
@@ -249,7 +249,7 @@ def _run_kept(
     parameters kept, states run on); the others are fitted and kept."""
     h = future.len()
     done, means, bad = [], [], []
-    for uid, ds, y in _by_series(df):
+    for uid, ds, y in by_series(df):
         k = kept.get(uid)
         try:
             if k is not None and (k.model, k.spec) == (name, spec) and (ds == k.last).any():
@@ -279,18 +279,6 @@ def _run_kept(
         }
     )
     return out, sorted(bad)
-
-
-def _by_series(df: pl.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-    """(unique_id, ds, y) of each series of a (unique_id, ds, y) frame, ds in order, as
-    arrays: one sort and slices, not a frame per series."""
-    df = df.sort("unique_id", "ds")
-    ids = df["unique_id"].to_numpy()
-    ds, y = df["ds"].to_numpy(), df["y"].to_numpy()
-    cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
-    for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(ids)], strict=True):
-        if hi > lo:
-            yield str(ids[lo]), ds[lo:hi], y[lo:hi]
 
 
 def _flat_rates(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -152,15 +153,14 @@ def select(
         ],
         how="diagonal_relaxed",
     )
-    models = _with_specs(models, fit, settings, engine, pinned).join(
-        disp.drop("demand_class"), on="unique_id", how="left"
-    )
+    models, fitted = _with_specs(models, fit, settings, engine, pinned)
+    models = models.join(disp.drop("demand_class"), on="unique_id", how="left")
     models = fill_dispersion(models, disp)
     models = _with_methods(models, chosen_cv, fit, classes, settings).with_columns(
         selected_on=pl.lit(as_of)
     )
     acc = score_chosen(chosen_cv, scale, models, cfg.quantiles, fit, YEAR[settings.freq])
-    return Selection(models, acc, cv, failed)
+    return Selection(models, acc, cv, failed, fitted)
 
 
 def _with_methods(
@@ -416,13 +416,16 @@ def _with_specs(
     settings: Settings,
     engine: Engine,
     pinned: dict[str, pl.DataFrame],
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Each series' spec: the form of each automatic model it uses, as validated in its
     cross-validation (`pinned`: model -> unique_id, spec), else found by one automatic fit on
-    its whole history (series too short for the windows).
+    its whole history (series too short for the windows). Also those fits on the whole
+    history, by unique_id, of series whose model is that automatic model alone (a refit of
+    their spec would give the same: Selection.fitted).
 
     A combination "A+B" gets "specA+specB", its parts' specs in its parts' order.
     """
+    fitted_by: dict[str, Any] = {}
     parts = models.select(
         "unique_id",
         part=pl.col("model").str.split("+"),
@@ -450,6 +453,8 @@ def _with_specs(
                 }
             )
         )
+        alone = set(models.filter(pl.col("model") == name)["unique_id"])
+        fitted_by.update((u, f) for u, f in zip(uids, fitted[:, 0], strict=True) if u in alone)
     spec = (
         pl.concat(specs)
         if specs
@@ -462,9 +467,20 @@ def _with_specs(
         .group_by("unique_id", maintain_order=True)
         .agg(pl.col("spec").str.join("+"))
     )
-    return models.join(joined, on="unique_id", how="left").with_columns(
-        pl.col("spec").fill_null("")
-    )
+    out = models.join(joined, on="unique_id", how="left")
+    return out.with_columns(pl.col("spec").fill_null("")), fitted_by
+
+
+def by_series(df: pl.DataFrame) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """(unique_id, ds, y) of each series of a (unique_id, ds, y) frame, ds in order, as
+    arrays: one sort and slices, not a frame per series."""
+    df = df.sort("unique_id", "ds")
+    ids = df["unique_id"].to_numpy()
+    ds, y = df["ds"].to_numpy(), df["y"].to_numpy()
+    cut = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(ids)], strict=True):
+        if hi > lo:
+            yield str(ids[lo]), ds[lo:hi], y[lo:hi]
 
 
 def score_chosen(
