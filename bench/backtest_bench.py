@@ -100,19 +100,21 @@ def carparts_landing(out: Path, seed: int = 0) -> None:
     ).write_csv(out / "sales.csv")
 
 
-def carparts_child(work: Path, reviews: int, inactive: str) -> dict[str, Any]:
+def carparts_child(work: Path, reviews: int, inactive: str, measure: str) -> dict[str, Any]:
     from flows.backtest import backtest
 
     from shortage_radar.settings import Settings
 
     carparts_landing(work / "land")
     # Monthly: warnings scored 7 and 14 months ahead (the projection then covers 420 days),
-    # the curve at three more levels (each is a whole replay of 24 monthly reviews).
+    # the curve at four more levels (each replays the supply side of the 24 monthly reviews
+    # on the first replay's forecasts), 0.6 too, to reach the min/max rule's fill rates.
     settings = Settings(
         warehouse_dir=work / "wh",
         freq="M",
-        backtest={"horizons": [7, 14], "curve_levels": [0.8, 0.9, 0.99]},
+        backtest={"horizons": [7, 14], "curve_levels": [0.6, 0.8, 0.9, 0.99]},
         forecast={"inactive_model": inactive},
+        policy={"service_measure": measure},
     )
     # the last `reviews` months of the data (it ends 2002-03); a window that runs past the
     # end is not scored, so the early reviews carry the 7- and 14-month warning scores
@@ -157,6 +159,12 @@ def main(argv: list[str]) -> int:
         default="Zero",
         help="[forecast] inactive_model of the carparts replay",
     )
+    ap.add_argument(
+        "--measure",
+        choices=("cycle", "fill_rate"),
+        default="cycle",
+        help="[policy] service_measure of the carparts replay: what the target is a target of",
+    )
     ap.add_argument("--work", type=Path, default=Path("/tmp/shortage-radar-backtest-bench"))
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = ap.parse_args(argv)
@@ -164,7 +172,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps(speed_child(args.skus, args.reviews, args.work)))
         return 0
     if args.child == "carparts":
-        print(json.dumps(carparts_child(args.work, args.reviews, args.inactive), default=str))
+        got = carparts_child(args.work, args.reviews, args.inactive, args.measure)
+        print(json.dumps(got, default=str))
         return 0
     run = run_info(argv, [args.skus], 1)
     text = args.out.read_text() if args.out.exists() else "# Benchmarks\n"
@@ -207,7 +216,15 @@ def main(argv: list[str]) -> int:
             + " |"
             for c in s["methods"]["ours"]
         ]
-        title = CARPARTS + ("" if args.inactive == "Zero" else f" (inactive_model {args.inactive})")
+        title = CARPARTS + "".join(
+            f" ({k} {v})"
+            for k, v, default in (
+                ("inactive_model", args.inactive, "Zero"),
+                ("service_measure", args.measure, "cycle"),
+            )
+            if v != default
+        )
+        target = {"cycle": "cycle service level", "fill_rate": "fill rate"}[args.measure]
         section = [
             title,
             "",
@@ -215,8 +232,8 @@ def main(argv: list[str]) -> int:
             "Monthly demand of the 2,674 carparts; each part's supplier an SCMS vendor whose "
             "real lead times are drawn for every order (`bench/backtest_bench.py: "
             "carparts_landing`); unit cost 1, so inventory value is units. "
-            f"{s['reviews']} monthly reviews from {s['start']} to {s['end']}; target cycle "
-            f"service level {s['target_service_level']}; unmet demand {s['unmet_demand']}; "
+            f"{s['reviews']} monthly reviews from {s['start']} to {s['end']}; target "
+            f"{target} {s['target_service_level']}; unmet demand {s['unmet_demand']}; "
             f"initial stock {s['initial_stock']}; {got['seconds']:.0f} s.",
             "",
             *_table({m: v["all"] for m, v in s["methods"].items()}, (7, 14)),
@@ -241,7 +258,7 @@ def main(argv: list[str]) -> int:
 
 
 def _curve(s: dict[str, Any]) -> list[str]:
-    """The exchange curve's points, and ours' inventory at the min/max rule's fill rate."""
+    """The exchange curve's points, and ours' inventory at each of the min/max rule's fill rates."""
     points = s["exchange_curve"] + [
         {"method": m, "target": s["target_service_level"], **v["all"]}
         for m, v in s["methods"].items()
@@ -252,25 +269,38 @@ def _curve(s: dict[str, Any]) -> list[str]:
         f"| {p['method']} | {p['target']} | {p['fill_rate']:.3f} | {p['inventory_value']:,.0f} |"
         for p in sorted(points, key=lambda p: (p["method"], p["fill_rate"]))
     ]
-    mm = s["methods"]["min_max"]["all"]
     ours = sorted((p["fill_rate"], p["inventory_value"]) for p in points if p["method"] == "ours")
-    above = [(f, v) for f, v in ours if f >= mm["fill_rate"]]
-    below = [(f, v) for f, v in ours if f < mm["fill_rate"]]
-    if above and below:  # straight line between the points either side of min/max's fill rate
-        (f0, v0), (f1, v1) = below[-1], above[0]
-        at = v0 + (v1 - v0) * (mm["fill_rate"] - f0) / (f1 - f0)
-        how = "interpolated between the curve points either side"
-    elif above:
-        at, how = above[0][1], "at the lowest curve point, whose fill rate is above it"
-    else:
-        return lines
+    mm = s["methods"]["min_max"]["all"]
+    default = s["settings"]["backtest"]["minmax_extra_days"]
     lines += [
         "",
-        f"Min/max (default {s['settings']['backtest']['minmax_extra_days']} extra days): fill "
-        f"rate {mm['fill_rate']:.3f} at {mm['inventory_value']:,.0f}; ours at that fill rate "
-        f"({how}): {at:,.0f}, {1 - at / mm['inventory_value']:.0%} less inventory.",
+        "Ours at the min/max rule's fill rates (a straight line between the curve points either "
+        "side; the lowest point whose fill rate is above it when none is below):",
+        "",
+        "| min/max extra days | fill_rate | inventory_value | ours at that fill rate | less |",
+        "|---|---|---|---|---|",
     ]
+    rule = {p["target"]: p for p in points if p["method"] == "min_max"}
+    rule.setdefault(default, mm)
+    for days, p in sorted(rule.items()):
+        fill, value = p["fill_rate"], p["inventory_value"]
+        at = _at_fill(ours, fill)
+        shown, less = ("", "") if at is None else (f"{at:,.0f}", f"{1 - at / value:.0%}")
+        lines.append(f"| {days} | {fill:.3f} | {value:,.0f} | {shown} | {less} |")
     return lines
+
+
+def _at_fill(curve: list[tuple[float, float]], fill: float) -> float | None:
+    """Inventory on a (fill rate, inventory) curve at a fill rate: a straight line between the
+    points either side, the lowest point above it when none is below, None when none is above."""
+    above = [(f, v) for f, v in curve if f >= fill]
+    below = [(f, v) for f, v in curve if f < fill]
+    if not above:
+        return None
+    if not below:
+        return above[0][1]
+    (f0, v0), (f1, v1) = below[-1], above[0]
+    return v0 + (v1 - v0) * (fill - f0) / (f1 - f0)
 
 
 def _child(part: str, args: argparse.Namespace, reviews: int | None = None) -> dict[str, Any]:
@@ -282,7 +312,7 @@ def _child(part: str, args: argparse.Namespace, reviews: int | None = None) -> d
     work.mkdir(parents=True)
     cmd = [sys.executable, __file__, "--child", part, "--skus", str(args.skus)]
     cmd += ["--reviews", str(reviews or args.reviews), "--work", str(work)]
-    cmd += ["--inactive", args.inactive]
+    cmd += ["--inactive", args.inactive, "--measure", args.measure]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 

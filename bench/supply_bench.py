@@ -46,6 +46,7 @@ def inputs(series: int, paths: int, days: int, seed: int) -> Any:
         lead=rng.integers(3, 31, (2, series, paths)),
         service=np.full(series, 0.95),
         review_days=7,
+        measure="cycle",
         order_series=orders,
         order_need=rate[orders] * 5,
         order_day=rng.integers(-3, 30, orders.size),

@@ -119,6 +119,7 @@ class SupplySettings(_Section):
 
 class PolicySettings(_Section):
     review_days: int = Field(7, ge=0)
+    service_measure: Literal["cycle", "fill_rate"] = "cycle"
     abc_service_level: tuple[float, ...] = ()
     order_cost: float = Field(0.0, ge=0)
     holding_rate: float = Field(0.0, ge=0)

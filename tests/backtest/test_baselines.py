@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 from statsforecast.models import AutoETS
 
-from shortage_radar.backtest.baselines import ets_next
+from shortage_radar.backtest.baselines import ets_next, normal_loss_k
 
 Z80 = float(stats.norm.ppf(0.9))
 
@@ -58,3 +58,11 @@ def test_damped_multiplicative_season_within_a_hair() -> None:
 def test_a_constant_history_is_left_to_forward() -> None:
     model = AutoETS(season_length=7).fit(np.r_[np.zeros(30), 1.0, np.zeros(30)])
     assert ets_next(model.model_, np.zeros(70)) is None
+
+
+def test_the_normal_loss_k_of_the_textbook_fill_rate_rule() -> None:
+    # G(0) = phi(0) = 0.39894; G(1) = 0.24197 - 0.15866 = 0.08332 (the tables' values); no
+    # loss allowed: the top of the grid; a loss of 0/0 (no demand, no spread): the bottom
+    got = normal_loss_k(np.array([0.39894, 0.08332, 0.0, np.nan]))
+    assert got[:2] == pytest.approx([0.0, 1.0], abs=1e-3)
+    assert got[2:].tolist() == [6.0, -4.0]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from shortage_radar.supply.policy import demand_over, levels, order_quantity
+from shortage_radar.supply.policy import demand_over, fill_rate_point, levels, order_quantity
 
 
 def test_demand_over_sums_each_path_over_its_own_lead_time() -> None:
@@ -65,3 +65,30 @@ def test_lead_time_uncertainty_raises_the_reorder_point() -> None:
     lead = np.random.default_rng(4).choice([3, 7], size=(1, n))
     varying = levels(paths, lead, 0, np.array([0.95]))[0]
     assert varying[0] > fixed[0] + 100
+
+
+def test_a_fill_rate_target_is_met_by_the_lowest_path_sum_that_leaves_enough_short() -> None:
+    # four paths: demand over L 0, 2, 2, 4 and over L + R 0, 2, 4, 6, so a review's mean
+    # demand is (12 - 8) / 4 = 1. Short in a cycle, E[(D_LR - S)+] - E[(D_L - S)+]:
+    # S = 2: 6/4 - 2/4 = 1 (fill 0); S = 4: 2/4 - 0 = 0.5 (fill 0.5); S = 6: 0 (fill 1)
+    over_l = np.array([[0.0, 2, 2, 4]] * 3)
+    over_lr = np.array([[6.0, 4, 2, 0]] * 3)  # any order
+    got = fill_rate_point(over_l, over_lr, np.array([0.5, 0.6, 0.0]))
+    assert got.tolist() == [4.0, 6.0, 0.0]
+
+
+def test_no_demand_expected_in_a_cycle_needs_no_stock() -> None:
+    got = fill_rate_point(np.array([[3.0, 1.0]]), np.array([[3.0, 1.0]]), np.array([0.99]))
+    assert got.tolist() == [0.0]
+
+
+def test_lumpy_demand_needs_more_for_a_fill_rate_than_for_the_same_cycle_service() -> None:
+    # one review period (L = 0), R = 1 day: demand 0 on half the paths and 10 on the other
+    # half. Cycle service 0.5 is met with nothing; a fill rate of 0.5 needs 10 (with S = 0
+    # every unit is short)
+    paths = np.array([[[0.0], [10.0]] * 2]).reshape(1, 4, 1)
+    lead = np.zeros((1, 4), dtype=np.int64)
+    cycle, _, _ = levels(paths, lead, 1, np.array([0.5]))
+    fill, _, _ = levels(paths, lead, 1, np.array([0.5]), "fill_rate")
+    assert cycle.tolist() == [0.0]
+    assert fill.tolist() == [10.0]

@@ -50,6 +50,7 @@ def textbook(
     warn_probability: float,
     warned: dict[int, list[np.ndarray]],
     models: list[Any] | None = None,
+    measure: str = "cycle",
 ) -> Policy:
     """The textbook periodic-review rule on AutoETS forecasts: every review, order up to
     S = mu (L + R) + z sigma sqrt(L + R) (Silver, Pyke & Thomas 2017, 7.3: the z sigma sqrt(L)
@@ -57,7 +58,10 @@ def textbook(
     needs), with mu the one-period-ahead forecast, sigma its standard error (from AutoETS's
     80% interval), L the supplier's mean lead time known at the start (received - ordered on
     PO lines received before it, else quoted), in whole periods, and z the normal quantile of
-    the target cycle service level. AutoETS is fitted per series at the first review and
+    the target cycle service level; for a fill rate target (`measure` "fill_rate") z is the k
+    of the normal loss function that leaves (1 - fill rate) of a review's mean demand short,
+    sigma sqrt(L + R) G(k) = (1 - P2) mu R (ibid. 7.3.2), per series and review. AutoETS is
+    fitted per series at the first review and
     applied to the growing history at later ones (statsforecast's forward: same form and
     parameters, no re-fit). Its warning for h periods: the normal chance that demand over h
     exceeds on hand plus arrivals due by then is at least warn_probability. `models`: the
@@ -110,7 +114,12 @@ def textbook(
         est = [one_step(i, world.demand[i, :now]) if now else (0.0, 0.0) for i in range(len(cover))]
         mu = np.array([m for m, _ in est])
         sigma = np.array([s for _, s in est])
-        upto = mu * cover + z * sigma * np.sqrt(cover)
+        spread = sigma * np.sqrt(cover)
+        k: float | np.ndarray = z
+        if measure == "fill_rate":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                k = normal_loss_k((1 - service) * mu * review_periods / spread)
+        upto = mu * cover + np.nan_to_num(k * spread)
         position = stock.position(t)
         need = np.where(position < upto, upto - position, 0.0)
         for h in warned:
@@ -119,6 +128,18 @@ def textbook(
         return order_quantity(need, moq, pack), world.lead_periods(world.draw_lead(t, primary))
 
     return policy
+
+
+def normal_loss_k(loss: np.ndarray) -> np.ndarray:
+    """The k with G(k) = loss for the standard normal loss function G(k) = phi(k) - k (1 -
+    Phi(k)) (Silver, Pyke & Thomas 2017, appendix II), by interpolation on a fine grid of k in
+    -4 .. 6: 6 where no loss is allowed (0), -4 from G(-4), about 4, up (and for NaN)."""
+    from scipy import stats
+
+    k = np.linspace(-4.0, 6.0, 4001)
+    g = stats.norm.pdf(k) - k * stats.norm.sf(k)  # falls as k rises
+    out: np.ndarray = np.interp(np.nan_to_num(loss, nan=np.inf), g[::-1], k[::-1])
+    return out
 
 
 def ets_next(fitted: dict[str, Any], y: np.ndarray) -> tuple[float, float] | None:

@@ -94,8 +94,9 @@ def _run(
     minmax_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
     textbook_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
     fitted: list[Any] = []  # AutoETS per series, fitted once for every textbook replay
+    measure = settings.policy.service_measure
     rule = textbook(
-        world, settings.service_level, every, cfg.warn_probability, textbook_warned, fitted
+        world, settings.service_level, every, cfg.warn_probability, textbook_warned, fitted, measure
     )
     policies: dict[str, tuple[Policy, dict[int, list[np.ndarray]]]] = {
         "ours": (ours(con, settings, world, seen, cfg.warn_probability, cache), seen.warned),
@@ -200,7 +201,10 @@ def exchange_curve(
         )
         mine = ours(con, at_level, world, Seen(warned={}), cfg.warn_probability, forecasts)
         point("ours", level, mine)
-        point("textbook", level, textbook(world, level, every, cfg.warn_probability, {}, fitted))
+        rule = textbook(
+            world, level, every, cfg.warn_probability, {}, fitted, settings.policy.service_measure
+        )
+        point("textbook", level, rule)
     for days in cfg.curve_extra_days:
         point("min_max", days, min_max(world, days, {}))
     return pl.DataFrame(rows)

@@ -41,7 +41,11 @@ def _sums(paths: np.ndarray, days: np.ndarray, out: np.ndarray) -> None:
 
 
 def levels(
-    paths: np.ndarray, lead_days: np.ndarray, review_days: int, service: np.ndarray
+    paths: np.ndarray,
+    lead_days: np.ndarray,
+    review_days: int,
+    service: np.ndarray,
+    measure: str = "cycle",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per series (reorder point, order-up-to level, mean demand over lead time + review).
 
@@ -51,14 +55,59 @@ def levels(
     `service` quantile of demand over L + R, from the demand paths [s, p, h] with each
     path's own lead time (not from z * sigma * sqrt(L), which assumes normal demand and fails
     for slow movers); the order-up-to level S is s plus the mean demand of one review period,
-    so that an order covers about a period's demand. service is the cycle service level: the
-    chance a replenishment cycle ends without a stock-out.
+    so that an order covers about a period's demand. `measure` says what `service` is:
+    `cycle`, the cycle service level (the chance a replenishment cycle ends without a
+    stock-out); `fill_rate`, the share of demand served from stock (fill_rate_point).
     """
     over_l, over_lr = demand_over(paths, np.stack([lead_days, lead_days + review_days]))
-    q = np.clip(service, 0.0, 1.0)[:, None]
-    rop = _row_quantile(over_lr, q)
+    target = np.clip(service, 0.0, 1.0)
+    if measure == "fill_rate":
+        rop = fill_rate_point(over_l, over_lr, target)
+    else:
+        rop = _row_quantile(over_lr, target[:, None])
     per_review = np.maximum(over_lr.mean(axis=1) - over_l.mean(axis=1), 0.0)
     return rop, rop + per_review, over_lr.mean(axis=1)
+
+
+def fill_rate_point(over_l: np.ndarray, over_lr: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """Per series the lowest level S (one of its paths' demands over L + R; 0 when no demand
+    is expected) whose expected fill rate reaches fill[s], from demand over the lead time
+    [s, p] and over lead time plus review [s, p] on the same paths.
+
+    The fill rate (P2, beta service) of a periodic review with level S is 1 - ESC / E[D_R]:
+    the expected units short in a cycle, ESC = E[(D_{L+R} - S)+] - E[(D_L - S)+], over the
+    mean demand of a review period (Silver, Pyke & Thomas 2017, 6.7.4, there with normal
+    loss functions; here the expectations are the paths' means, so any demand shape and the
+    lead-time spread are in them). ESC falls as S rises, so the lowest S is found by bisection.
+    """
+    out = np.zeros(over_lr.shape[0])
+    _fill_points(
+        np.asarray(over_l, dtype=np.float64), np.sort(over_lr, axis=1), np.asarray(fill), out
+    )
+    return out
+
+
+@nb.njit(cache=True)
+def _fill_points(over_l: np.ndarray, lr: np.ndarray, fill: np.ndarray, out: np.ndarray) -> None:
+    n, p = lr.shape
+    for i in range(n):
+        per_review = (lr[i].sum() - over_l[i].sum()) / p
+        if per_review <= 0.0:
+            continue  # no demand expected in a cycle: nothing to protect (S = 0)
+        allowed = (1.0 - fill[i]) * per_review
+        # the lowest path sum that is enough; the highest always is (no path short)
+        lo, hi = -1, p - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            level = lr[i, mid]
+            short = 0.0
+            for j in range(p):
+                short += max(lr[i, j] - level, 0.0) - max(over_l[i, j] - level, 0.0)
+            if short / p <= allowed:
+                hi = mid
+            else:
+                lo = mid
+        out[i] = lr[i, hi]
 
 
 def _row_quantile(values: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -38,6 +38,7 @@ class Inputs:
     lead: np.ndarray  # [k, s, p] days until an order placed today arrives, k = supplier choice
     service: np.ndarray  # [s] target cycle service level
     review_days: int
+    measure: str  # what `service` is a target of: "cycle" or "fill_rate" (policy.levels)
     order_series: np.ndarray  # [o] series of each open customer order line
     order_need: np.ndarray  # [o] cumulative units of its series' lines up to it
     order_day: np.ndarray  # [o] requested day (negative: past due)
@@ -95,7 +96,10 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
             BAND,
             BAND_PATHS,
         )
-        lv = [levels(demand, x.lead[j, lo:hi], x.review_days, x.service[lo:hi]) for j in range(k)]
+        lv = [
+            levels(demand, x.lead[j, lo:hi], x.review_days, x.service[lo:hi], x.measure)
+            for j in range(k)
+        ]
         for name, value in (
             ("expected_on_hand", p.expected_on_hand),
             ("on_hand_q10", p.on_hand_band[0]),

@@ -85,6 +85,7 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
             lead=lead,
             service=s["service"].to_numpy(),
             review_days=settings.policy.review_days,
+            measure=settings.policy.service_measure,
             order_series=orders["s"].to_numpy(),
             order_need=orders["need"].to_numpy(),
             order_day=orders["day"].to_numpy(),
