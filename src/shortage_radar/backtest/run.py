@@ -134,6 +134,7 @@ def _run(
         else "set by each policy at the start (its first order arrives at once)",
         "unmet_demand": "backordered" if cfg.backorders else "lost",
         "target_service_level": settings.service_level,
+        "service_measure": settings.policy.service_measure,
         "methods": {
             name: {
                 r["demand_class"]: {k: _num(v) for k, v in r.items() if k not in _KEYS}
