@@ -29,7 +29,9 @@ def prepare(con: duckdb.DuckDBPyConnection, world: World) -> None:
     Real snapshots from the start on and every customer order go (the replay's stock and
     backlog replace them); so do real PO lines ordered from then on, and those still open
     then (world.pending: they are written back as the replay's, open until they arrive).
+    The lead times left are put on the replay's grid of whole periods (on_the_grid).
     """
+    on_the_grid(con, world.freq)
     start = world.period_date(0)
     con.execute("DELETE FROM staging.inventory WHERE date >= ?", [start])
     con.execute("DELETE FROM staging.customer_orders")
@@ -37,6 +39,28 @@ def prepare(con: duckdb.DuckDBPyConnection, world: World) -> None:
         "DELETE FROM staging.purchase_orders WHERE order_date >= $start OR (status <> "
         "'cancelled' AND (received_date >= $start OR (received_date IS NULL AND status = 'open')))",
         {"start": start},
+    )
+
+
+def on_the_grid(con: duckdb.DuckDBPyConnection, freq: str) -> None:
+    """Staged lead times as a replay in periods of `freq` realizes them: L days take
+    ceil(L / P) whole periods of P days, since an arrival inside a period serves demand from
+    the next one on (world.lead_periods, inventory.replay). The replay's own PO lines are on
+    this grid; without it, the history before the start would teach the pipeline lead times
+    half a period shorter on average than the ones its orders then take. Received dates
+    move to order date + whole periods; quoted lead times round up the same way."""
+    p = DAYS[freq]
+    if p == 1:
+        return
+    con.execute(
+        "UPDATE staging.purchase_orders SET received_date = order_date + CAST("
+        "ceil(date_diff('day', order_date, received_date) / $p) * $p AS INTEGER) "
+        "WHERE received_date IS NOT NULL",
+        {"p": float(p)},
+    )
+    con.execute(
+        "UPDATE staging.supplier_items SET lead_time_days = ceil(lead_time_days / $p) * $p",
+        {"p": float(p)},
     )
 
 
