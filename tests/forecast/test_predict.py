@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from shortage_radar.forecast.engine import Engine
-from shortage_radar.forecast.predict import Kept, _flat_rates, forecast, plan
+from shortage_radar.forecast.predict import KeptModels, _flat_rates, forecast, plan
 from shortage_radar.settings import Settings, load_settings
 
 
@@ -84,11 +84,12 @@ CATS = pl.DataFrame(schema={"unique_id": pl.String, "category": pl.String})
 def test_kept_models_are_fitted_like_the_engine_fits_them() -> None:
     settings = load_settings(horizon=5)
     fit = _weekly(120)
-    kept: dict[str, Kept] = {}
+    kept: KeptModels = {}
     mine = forecast(fit, _planned(settings), CATS, settings, Engine("D"), kept)
     theirs = forecast(fit, _planned(settings), CATS, settings, Engine("D"))
     assert mine.rows.equals(theirs.rows)
-    assert sorted(kept) == ["A", "B"] and kept["A"].last == fit["ds"].max()
+    assert sorted(kept) == [("AutoETS", "A"), ("AutoETS", "B")]
+    assert kept[("AutoETS", "A")].last == fit["ds"].max()
 
 
 def test_kept_models_run_on_over_the_history_grown_since() -> None:
@@ -97,12 +98,13 @@ def test_kept_models_run_on_over_the_history_grown_since() -> None:
     settings = load_settings(horizon=5)
     first, later = _weekly(127).filter(pl.col("ds") < date(2026, 5, 1)), _weekly(127)
     later = later.filter(pl.col("ds") >= date(2026, 1, 8))
-    kept: dict[str, Kept] = {}
+    kept: KeptModels = {}
     forecast(first, _planned(settings), CATS, settings, Engine("D"), kept)
-    fitted = kept["A"].fitted
+    a = kept[("AutoETS", "A")]
+    fitted = a.fitted
     grown = _weekly(127).filter(unique_id="A")["y"].to_numpy()
     out = forecast(later, _planned(settings), CATS, settings, Engine("D"), kept)
-    assert kept["A"].fitted is fitted and np.array_equal(kept["A"].y, grown)
+    assert a.fitted is fitted and np.array_equal(a.y, grown)
     want = fitted.forward(y=grown, h=5)["mean"]
     assert out.rows.filter(unique_id="A")["mean"].to_list() == pytest.approx(want.clip(0.0))
     # not what a refit on the moved frame says
@@ -113,8 +115,31 @@ def test_kept_models_run_on_over_the_history_grown_since() -> None:
 def test_a_series_whose_spec_changed_is_fitted_again() -> None:
     settings = load_settings(horizon=5)
     fit = _weekly(120)
-    kept: dict[str, Kept] = {}
+    kept: KeptModels = {}
     forecast(fit, _planned(settings), CATS, settings, Engine("D"), kept)
-    before = kept["B"].fitted
+    before = kept[("AutoETS", "B")].fitted
     forecast(fit, _planned(settings, spec_b="ETS(A,N,N)"), CATS, settings, Engine("D"), kept)
-    assert kept["B"].fitted is not before and kept["B"].spec == "ETS(A,N,N)"
+    after = kept[("AutoETS", "B")]
+    assert after.fitted is not before and after.spec == "ETS(A,N,N)"
+
+
+def test_a_combination_of_two_automatic_models_keeps_both() -> None:
+    # AutoETS+AutoTheta on one series: each part is kept under its own name, so a week later
+    # both run on over the grown history; neither is refitted
+    settings = load_settings(horizon=5)
+    planned = _planned(settings).with_columns(
+        model=pl.lit("AutoETS+AutoTheta"), spec=pl.lit("ETS(A,N,A)+STM")
+    )
+    kept: KeptModels = {}
+    forecast(
+        _weekly(127).filter(pl.col("ds") < date(2026, 5, 1)),
+        planned,
+        CATS,
+        settings,
+        Engine("D"),
+        kept,
+    )
+    before = {k: v.fitted for k, v in kept.items()}
+    assert sorted(before) == [(m, u) for m in ("AutoETS", "AutoTheta") for u in ("A", "B")]
+    forecast(_weekly(127), planned, CATS, settings, Engine("D"), kept)
+    assert all(kept[k].fitted is f for k, f in before.items())

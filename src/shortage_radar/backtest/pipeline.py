@@ -13,7 +13,7 @@ from shortage_radar.backtest.inventory import Policy, Stock
 from shortage_radar.backtest.world import World
 from shortage_radar.demand.stage import build_demand
 from shortage_radar.forecast.portfolio import DAYS
-from shortage_radar.forecast.predict import Kept
+from shortage_radar.forecast.predict import KeptModels
 from shortage_radar.forecast.stage import build_forecasts
 from shortage_radar.settings import Settings
 from shortage_radar.supply.stage import build_supply
@@ -110,7 +110,7 @@ def ours(
     keys = world.series.select("sku", "location").with_row_index("i")
     chosen: dict[tuple[int, int], str | None] = {}  # (period, series) -> supplier ordered from
     # the automatic models fitted at the last selection, run on at later reviews (or refitted)
-    kept: dict[str, Kept] | None = None if settings.backtest.refit_between_selections else {}
+    kept: KeptModels | None = None if settings.backtest.refit_between_selections else {}
 
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         day = world.period_date(t)

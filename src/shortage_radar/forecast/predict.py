@@ -49,6 +49,11 @@ class Kept:
     last: np.datetime64  # the period of y's last value
 
 
+# A replay's kept automatic models by (model, unique_id): a combination "AutoETS+AutoTheta"
+# keeps one of each for its series.
+KeptModels = dict[tuple[str, str], Kept]
+
+
 def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     """Per series the model to use today: its stored choice unless its class says otherwise.
 
@@ -110,12 +115,12 @@ _STORED = {
 }
 
 
-def kept_from(models: pl.DataFrame, fitted: dict[str, Any], fit: pl.DataFrame) -> dict[str, Kept]:
+def kept_from(models: pl.DataFrame, fitted: dict[str, Any], fit: pl.DataFrame) -> KeptModels:
     """A selection's fitted automatic models (Selection.fitted) as kept ones, with the
     history of `fit` they were fitted on: its review's forecast needs no refit of them."""
     spec = {u: (m, s) for u, m, s in models.select("unique_id", "model", "spec").iter_rows()}
     return {
-        uid: Kept(*spec[uid], fitted[uid], y, ds[-1])
+        (spec[uid][0], uid): Kept(*spec[uid], fitted[uid], y, ds[-1])
         for uid, ds, y in by_series(fit.filter(pl.col("unique_id").is_in(list(fitted))))
         if uid in spec
     }
@@ -127,7 +132,7 @@ def forecast(
     categories: pl.DataFrame,
     settings: Settings,
     engine: Engine,
-    kept: dict[str, Kept] | None = None,
+    kept: KeptModels | None = None,
 ) -> Forecast:
     """Forecast `settings.horizon` periods for every planned series; none is dropped.
 
@@ -237,7 +242,7 @@ def _run_group(
 
 
 def _run_kept(
-    kept: dict[str, Kept],
+    kept: KeptModels,
     df: pl.DataFrame,
     name: str,
     spec: str,
@@ -250,19 +255,19 @@ def _run_kept(
     h = future.len()
     done, means, bad = [], [], []
     for uid, ds, y in by_series(df):
-        k = kept.get(uid)
+        k = kept.get((name, uid))
         try:
-            if k is not None and (k.model, k.spec) == (name, spec) and (ds == k.last).any():
+            if k is not None and k.spec == spec and (ds == k.last).any():
                 k.y = np.concatenate([k.y, y[ds > k.last]])
                 k.last = ds[-1]
                 mean = k.fitted.forward(y=k.y, h=h)["mean"]
             else:
                 model = make_model(name, spec, settings.freq, settings.forecast).fit(y)
-                kept[uid] = Kept(name, spec, model, y, ds[-1])
+                kept[(name, uid)] = Kept(name, spec, model, y, ds[-1])
                 mean = model.predict(h=h)["mean"]
         except Exception as e:
             log.warning("%s failed on %s: %s", name, uid, e)
-            kept.pop(uid, None)
+            kept.pop((name, uid), None)
             bad.append(uid)
             continue
         if not np.isfinite(mean).all():

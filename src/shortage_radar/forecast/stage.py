@@ -12,7 +12,7 @@ import polars as pl
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import engine_for
 from shortage_radar.forecast.portfolio import periods
-from shortage_radar.forecast.predict import Kept, forecast, kept_from, plan
+from shortage_radar.forecast.predict import KeptModels, forecast, kept_from, plan
 from shortage_radar.forecast.select import select
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db
@@ -36,7 +36,7 @@ def build_forecasts(
     as_of: date,
     *,
     reselect: bool | None = None,
-    kept: dict[str, Kept] | None = None,
+    kept: KeptModels | None = None,
 ) -> ForecastRun:
     """Forecast every series in core.demand_classes; re-select models when due (or asked).
 
