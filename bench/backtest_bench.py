@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -176,6 +177,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--part", choices=("speed", "carparts", "all"), default="all")
     ap.add_argument("--skus", type=int, default=1000)
     ap.add_argument("--reviews", type=int, default=52)
+    ap.add_argument("--repeats", type=int, default=3, help="speed runs; the goal is on the median")
     ap.add_argument("--child", choices=("speed", "carparts"))
     ap.add_argument(
         "--inactive",
@@ -210,8 +212,10 @@ def main(argv: list[str]) -> int:
         "",
     ]
     if args.part in ("speed", "all"):
-        got = _child("speed", args)
-        ok = "met" if got["seconds"] < GOAL_SECONDS else "not met"
+        runs = [_child("speed", args) for _ in range(args.repeats)]
+        got = runs[-1]
+        median = statistics.median(r["seconds"] for r in runs)
+        ok = "met" if median < GOAL_SECONDS else "not met"
         section = [
             SPEED,
             "",
@@ -220,13 +224,17 @@ def main(argv: list[str]) -> int:
             f"textbook, scores, publish) on the sample generator's {got['series']:,} daily "
             f"SKUs x 730 days, {got['reviews']} weekly reviews, without the exchange curve "
             "(`curve_levels = []`: the curve replays ours and the textbook rule again per "
-            "level); one run (it takes minutes).",
+            f"level); {len(runs)} run(s), one after the other, each in its own process.",
             "",
-            "| seconds | peak RSS MB |",
-            "|---:|---:|",
-            f"| {got['seconds']:.0f} | {got['peak_rss_mb']:.0f} |",
+            "| run | seconds | peak RSS MB |",
+            "|---:|---:|---:|",
+            *(
+                f"| {i} | {r['seconds']:.0f} | {r['peak_rss_mb']:.0f} |"
+                for i, r in enumerate(runs, 1)
+            ),
             "",
-            f"Goal: under {GOAL_SECONDS} s: {ok}.",
+            f"Goal: under {GOAL_SECONDS} s (the median, {median:.0f} s): {ok}. Scores of the "
+            "last run (the runs replay the same data and draws):",
             "",
             *_table(got["all"], (7, 14, 28)),
             "",
