@@ -240,7 +240,7 @@ def main(argv: list[str]) -> int:
             "",
         ]
         head, _, tail = _split(text, SPEED)
-        text = head + "\n".join(section) + tail
+        text = head + "\n".join(section).rstrip("\n") + "\n\n" + tail.lstrip("\n")
     if args.part in ("carparts", "all"):
         got = _child("carparts", args, reviews=24)
         s = got["summary"]
@@ -289,7 +289,7 @@ def main(argv: list[str]) -> int:
             "",
         ]
         head, _, tail = _split(text, title)
-        text = head + "\n".join(section) + tail
+        text = head + "\n".join(section).rstrip("\n") + "\n\n" + tail.lstrip("\n")
     args.out.write_text(text)
     print(text)
     return 0
