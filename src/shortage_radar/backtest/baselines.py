@@ -61,12 +61,12 @@ def textbook(
     the target cycle service level; for a fill rate target (`measure` "fill_rate") z is the k
     of the normal loss function that leaves (1 - fill rate) of a review's mean demand short,
     sigma sqrt(L + R) G(k) = (1 - P2) mu R (ibid. 7.3.2), per series and review. AutoETS is
-    fitted per series at the first review and
-    applied to the growing history at later ones (statsforecast's forward: same form and
-    parameters, no re-fit). Its warning for h periods: the normal chance that demand over h
-    exceeds on hand plus arrivals due by then is at least warn_probability. `models`: the
-    fitted AutoETS per series, filled on first use; pass the same list to replays of the same
-    history at other service levels to fit once.
+    fitted per series at the first review and applied to the growing history at later ones
+    (statsforecast's forward: same form and parameters, no re-fit). Its warning for h
+    periods: the normal chance that demand over h exceeds on hand plus arrivals due by then
+    is at least warn_probability. `models`: the fitted AutoETS per series, filled on first
+    use; pass the same list to replays of the same history at other service levels to fit
+    once.
     """
     from scipy import stats
     from statsforecast.models import AutoETS

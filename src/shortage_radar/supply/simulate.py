@@ -36,7 +36,7 @@ class Inputs:
     line_qty: np.ndarray  # [l]
     arrive: np.ndarray  # [l, p] arrival day of each line on each path
     lead: np.ndarray  # [k, s, p] days until an order placed today arrives, k = supplier choice
-    service: np.ndarray  # [s] target cycle service level
+    service: np.ndarray  # [s] target service level, of the kind `measure` says
     review_days: int
     measure: str  # what `service` is a target of: "cycle" or "fill_rate" (policy.levels)
     order_series: np.ndarray  # [o] series of each open customer order line
