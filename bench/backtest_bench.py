@@ -239,8 +239,7 @@ def main(argv: list[str]) -> int:
             *_table(got["all"], (7, 14, 28)),
             "",
         ]
-        head, _, tail = _split(text, SPEED)
-        text = head + "\n".join(section).rstrip("\n") + "\n\n" + tail.lstrip("\n")
+        text = _replaced(text, SPEED, section)
     if args.part in ("carparts", "all"):
         got = _child("carparts", args, reviews=24)
         s = got["summary"]
@@ -288,11 +287,17 @@ def main(argv: list[str]) -> int:
             *per_class,
             "",
         ]
-        head, _, tail = _split(text, title)
-        text = head + "\n".join(section).rstrip("\n") + "\n\n" + tail.lstrip("\n")
+        text = _replaced(text, title, section)
     args.out.write_text(text)
     print(text)
     return 0
+
+
+def _replaced(text: str, title: str, section: list[str]) -> str:
+    """`text` with its section under `title` replaced by `section`'s lines (added when
+    missing), a blank line after it; the other sections as they were."""
+    head, _, tail = _split(text, title)
+    return head + "\n".join(section).rstrip("\n") + "\n\n" + tail.lstrip("\n")
 
 
 def _curve(s: dict[str, Any]) -> list[str]:
