@@ -91,3 +91,34 @@ def test_each_series_starts_at_its_own_first_record() -> None:
     out = demand_series(s, NO_STOCK, freq="D", as_of=date(2026, 5, 4))
     counts = dict(out.group_by("unique_id").len().rows())
     assert counts == {"A@main": 3, "B@main": 1}
+
+
+def test_a_series_begins_at_its_first_sale_or_stock_not_at_zero_rows_before() -> None:
+    # A: zero rows on the 1st and 2nd (a feed listing every day), first sale on the 3rd.
+    # B: never sold, but on the shelf from the 2nd: its zeros from then on are real.
+    # C: only zero rows: kept from its first record.
+    s = sales(
+        [
+            (date(2026, 5, 1), "A", 0, False),
+            (date(2026, 5, 2), "A", 0, False),
+            (date(2026, 5, 3), "A", 4, False),
+            (date(2026, 5, 4), "B", 0, False),
+            (date(2026, 5, 3), "C", 0, False),
+        ]
+    )
+    inv = pl.LazyFrame(
+        {
+            "date": [date(2026, 5, 1), date(2026, 5, 2)],
+            "sku": ["A", "B"],
+            "location": ["main", "main"],
+            "on_hand": [0.0, 3.0],
+        }
+    )
+    out = demand_series(s, inv, freq="D", as_of=date(2026, 5, 5))
+    first = dict(out.group_by("unique_id").agg(pl.col("ds").min()).rows())
+    assert first == {
+        "A@main": date(2026, 5, 3),
+        "B@main": date(2026, 5, 2),
+        "C@main": date(2026, 5, 3),
+    }
+    assert out.filter(pl.col("unique_id") == "A@main")["y"].to_list() == [4.0, 0.0]

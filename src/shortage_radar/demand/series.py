@@ -34,12 +34,13 @@ def demand_series(
     In: staged `sales` (date, sku, location, quantity, stockout) and `inventory` (date, sku,
     location, on_hand). Only days before `as_of` count, and only whole periods (a week still
     running on the day before `as_of` is left out, so it does not read as a drop in demand).
-    Grain of the result: one row per (sku, location) and period from the series' first record
-    to the last whole period. Columns: unique_id, sku, location, ds (period start), y (units
-    sold), stockout_days (days flagged out of stock, or with a zero stock snapshot), censored
-    (stockout_days > 0: sales then show what was on the shelf, not what was wanted; such
-    periods are to be treated as missing, not as low demand, as in Nahmias (1994), "Demand
-    estimation in lost sales inventory systems").
+    Grain of the result: one row per (sku, location) and period from the series' first sale or
+    in-stock snapshot (its first record when it has neither) to the last whole period.
+    Columns: unique_id, sku, location, ds (period start), y (units sold), stockout_days (days
+    flagged out of stock, or with a zero stock snapshot), censored (stockout_days > 0: sales
+    then show what was on the shelf, not what was wanted; such periods are to be treated as
+    missing, not as low demand, as in Nahmias (1994), "Demand estimation in lost sales
+    inventory systems").
     """
     step = PERIOD[freq]
     last_day = pl.lit(as_of).dt.offset_by("-1d")
@@ -63,12 +64,32 @@ def demand_series(
         .group_by(*keys, "ds")
         .agg(y=pl.col("quantity").sum(), stockout_days=pl.col("out").sum().cast(pl.Int32))
     )
+    # A series begins when the part was first sold or first on the shelf: zeros before that are
+    # periods it did not exist in, not periods nobody wanted it (a part launched in month 28
+    # would otherwise read as 27 months of no demand, as in the M5 competition's data, whose
+    # scaling likewise starts at each series' first sale: Makridakis, Spiliotis & Assimakopoulos
+    # 2022, "M5 accuracy competition", IJF 38). A series never sold nor stocked keeps its
+    # first record.
+    began = (
+        pl.concat(
+            [
+                sold.filter(pl.col("quantity") > 0).select(*keys, "date"),
+                inventory.filter((pl.col("date") < as_of) & (pl.col("on_hand") > 0)).select(
+                    *keys, "date"
+                ),
+            ],
+            how="vertical_relaxed",
+        )
+        .group_by(keys)
+        .agg(began=period_start(pl.col("date").min(), freq))
+    )
     spans = (
         periods.group_by(keys)
         .agg(first=pl.col("ds").min())
-        .with_columns(ds=pl.date_ranges("first", end, step))
+        .join(began, on=keys, how="left")
+        .with_columns(ds=pl.date_ranges(pl.coalesce("began", "first"), end, step))
         .explode("ds")
-        .drop("first")
+        .drop("first", "began")
         .filter(pl.col("ds").is_not_null() & (pl.col("ds") <= last_day))
     )
     return (
