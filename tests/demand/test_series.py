@@ -27,6 +27,12 @@ def sales(rows: list[tuple[date, str, float, bool]]) -> pl.LazyFrame:
     )
 
 
+def stock(rows: list[tuple[date, str, float]]) -> pl.LazyFrame:
+    return pl.LazyFrame(
+        [(d, s, "main", q) for d, s, q in rows], schema=NO_STOCK.collect_schema(), orient="row"
+    )
+
+
 def test_daily_lines_are_summed_and_gaps_filled_with_zero() -> None:
     s = sales(
         [
@@ -64,14 +70,7 @@ def test_months_from_the_first() -> None:
 
 def test_stockout_flag_and_empty_shelf_mark_periods_censored() -> None:
     s = sales([(date(2026, 5, 1), "A", 10, False), (date(2026, 5, 2), "A", 0, True)])
-    inv = pl.LazyFrame(
-        {
-            "date": [date(2026, 5, 3), date(2026, 5, 4)],
-            "sku": ["A", "A"],
-            "location": ["main", "main"],
-            "on_hand": [0.0, 5.0],
-        }
-    )
+    inv = stock([(date(2026, 5, 3), "A", 0.0), (date(2026, 5, 4), "A", 5.0)])
     out = demand_series(s, inv, freq="D", as_of=date(2026, 5, 5))
     assert out.select("ds", "y", "censored").rows() == [
         (date(2026, 5, 1), 10.0, False),
@@ -106,14 +105,7 @@ def test_a_series_begins_at_its_first_sale_or_stock_not_at_zero_rows_before() ->
             (date(2026, 5, 3), "C", 0, False),
         ]
     )
-    inv = pl.LazyFrame(
-        {
-            "date": [date(2026, 5, 1), date(2026, 5, 2)],
-            "sku": ["A", "B"],
-            "location": ["main", "main"],
-            "on_hand": [0.0, 3.0],
-        }
-    )
+    inv = stock([(date(2026, 5, 1), "A", 0.0), (date(2026, 5, 2), "B", 3.0)])
     out = demand_series(s, inv, freq="D", as_of=date(2026, 5, 5))
     first = dict(out.group_by("unique_id").agg(pl.col("ds").min()).rows())
     assert first == {
