@@ -31,20 +31,23 @@ Result = dict[str, Any]
 
 
 def carparts(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The carparts series as demand series (blank cells: the series had not started yet)."""
-    raw = pl.read_csv(path, schema_overrides={"series_id": pl.String})
-    d = (
-        raw.drop_nulls("demand")
-        .select(
-            unique_id="series_id",
-            sku="series_id",
-            location=pl.lit("-"),
-            ds=pl.col("month").str.to_date("%Y-%m"),
-            y="demand",
-            censored=pl.lit(False),
-        )
-        .sort("unique_id", "ds")
+    """The carparts series as the pipeline makes demand series (blank cells: the series had not
+    started yet; each starts at its first sale, as demand_series has it)."""
+    from shortage_radar.demand.series import demand_series
+
+    raw = pl.read_csv(path, schema_overrides={"series_id": pl.String}).drop_nulls("demand")
+    sales = raw.select(
+        date=pl.col("month").str.to_date("%Y-%m"),
+        sku="series_id",
+        location=pl.lit("-"),
+        quantity="demand",
+        stockout=pl.lit(False),
     )
+    stock = pl.LazyFrame(
+        schema={"date": pl.Date, "sku": pl.String, "location": pl.String, "on_hand": pl.Float64}
+    )
+    as_of = sales.select(pl.col("date").max().dt.offset_by("1mo")).item()  # after the last month
+    d = demand_series(sales.lazy(), stock, freq="M", as_of=as_of)
     return d, _items(d)
 
 
