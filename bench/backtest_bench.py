@@ -356,8 +356,12 @@ def _child(part: str, args: argparse.Namespace, reviews: int | None = None) -> d
     cmd = [sys.executable, __file__, "--child", part, "--skus", str(args.skus)]
     cmd += ["--reviews", str(reviews or args.reviews), "--work", str(work)]
     cmd += ["--inactive", args.inactive, "--measure", args.measure]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        # the child's own error, not only "exit status 1"
+        sys.stderr.write(done.stderr[-5000:])
+        raise SystemExit(f"the {part} child failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 if __name__ == "__main__":

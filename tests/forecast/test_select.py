@@ -131,6 +131,17 @@ def test_a_multiplicative_form_is_searched_again_when_zeros_came_later() -> None
     assert got.startswith("ETS(A,")
 
 
+def test_a_series_too_short_to_fit_gets_no_form_and_the_others_still_do() -> None:
+    # statsforecast's AutoETS raises "tiny datasets" on two points, failing its whole call
+    new = pl.DataFrame({"unique_id": "new", "ds": [D0, D0 + timedelta(days=1)], "y": [3.0, 1.0]})
+    fit = pl.concat([_wave(), new])
+    models = pl.DataFrame({"unique_id": ["a", "new"], "model": ["AutoETS", "AutoETS"]})
+    got, fitted = _with_specs(models, fit, load_settings(), Engine("D"), {})
+    spec = dict(got.select("unique_id", "spec").rows())
+    assert spec["a"].startswith("ETS(") and spec["new"] == ""
+    assert set(fitted) == {"a"}
+
+
 def _monthly(uid: str, n: int, seed: int) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     y = rng.negative_binomial(1, 0.3, n) * (rng.random(n) < 0.5)  # lumpy, overdispersed

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from statsforecast import StatsForecast
@@ -15,6 +15,7 @@ from shortage_radar.demand.series import PERIOD
 from shortage_radar.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -72,9 +73,7 @@ class Engine:
         ).sort("unique_id", *dates)
 
 
-def by_halves(
-    run: Callable[[pl.DataFrame], pl.DataFrame], df: pl.DataFrame, what: str
-) -> list[pl.DataFrame]:
+def by_halves(run: Callable[[pl.DataFrame], T], df: pl.DataFrame, what: str) -> list[T]:
     """`run` on `df`'s series, leaving out those it fails on: a failing group is split in
     halves until the failing series stand alone (a few calls per failure, not one per series;
     statsforecast fails a whole call for one series too short for a model)."""

@@ -440,21 +440,20 @@ def _with_specs(
         ids = ids.join(known, on="unique_id", how="anti")
         if ids.is_empty():
             continue
-        uids, fitted = engine.fit(
-            fit.join(ids, on="unique_id"),
-            [make_model(name, "", settings.freq, settings.forecast)],
-        )
+        # a series too short for the model's fit (AutoETS: "tiny datasets") is left without
+        # a spec; the forecast then falls back for it as for any failed fit
+        auto = [make_model(name, "", settings.freq, settings.forecast)]
+        fits = by_halves(partial(engine.fit, models=auto), fit.join(ids, on="unique_id"), name)
+        uids = [u for us, _ in fits for u in us]
+        fitted = [f for _, fs in fits for f in fs[:, 0]]
         specs.append(
             pl.DataFrame(
-                {
-                    "unique_id": uids,
-                    "part": name,
-                    "spec": [chosen_spec(name, f) for f in fitted[:, 0]],
-                }
+                {"unique_id": uids, "part": name, "spec": [chosen_spec(name, f) for f in fitted]},
+                schema={"unique_id": pl.String, "part": pl.String, "spec": pl.String},
             )
         )
         alone = set(models.filter(pl.col("model") == name)["unique_id"])
-        fitted_by.update((u, f) for u, f in zip(uids, fitted[:, 0], strict=True) if u in alone)
+        fitted_by.update((u, f) for u, f in zip(uids, fitted, strict=True) if u in alone)
     spec = (
         pl.concat(specs)
         if specs
