@@ -82,6 +82,22 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     # the reorder points were checked against the demand over their protection intervals
     assert 0 <= s["forecast"]["all"]["lead_demand_coverage"] <= 1
     assert s["forecast"]["all"]["lead_demand_n"] > 0
+    # every scored warning is in backtest_warnings, and its scores are counted off them
+    w = got.tables["backtest_warnings"]
+    assert w["probability"].is_between(0, 1).all()
+    assert w["warned"].equals(w["probability"] >= settings.backtest.warn_probability)
+    for name, per in s["methods"].items():
+        # 3 reviews a week apart (the first not scored), 21 days replayed: days 7 and 14
+        # have their 7 days in them, only day 7 its 14
+        for h, whole in ((7, 2), (14, 1)):
+            rows = w.filter(method=name, horizon=h)
+            assert rows.height == whole * s["series"]
+            said = rows.filter("warned")
+            assert per["all"][f"warned_{h}"] == said.height
+            assert per["all"][f"stockouts_{h}"] == rows["stockout"].sum()
+            if said.height:
+                assert per["all"][f"precision_{h}"] == pytest.approx(said["stockout"].mean())
+        assert w.filter(method=name, horizon=28).is_empty()  # no 28-day window in the data
 
 
 @pytest.mark.slow

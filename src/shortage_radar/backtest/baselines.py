@@ -12,12 +12,12 @@ from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.supply.policy import order_quantity
 
 
-def min_max(world: World, extra_days: float, warned: dict[int, list[np.ndarray]]) -> Policy:
+def min_max(world: World, extra_days: float, risk: dict[int, list[np.ndarray]]) -> Policy:
     """The min/max rule of many ERPs: min = average demand per day over the last 30 days x
     the quoted lead time; max = min + `extra_days` of that demand. At a review with the
     inventory position at or below min, order up to max (MOQ, whole packs). Its warning: the
     projected cover (position / daily demand) is shorter than the lead time; appended per
-    review to warned[h] for every horizon h (the rule has one signal).
+    review to risk[h] as 1 or 0 for every horizon h (the rule has one signal, no chance).
     """
     window = periods_of(30, world.freq)
     lead = world.series["lead_days"].to_numpy()
@@ -36,8 +36,8 @@ def min_max(world: World, extra_days: float, warned: dict[int, list[np.ndarray]]
         need = np.where(position <= low, high - position, 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             cover = np.where(daily > 0, position / daily, np.inf)
-        for h in warned:
-            warned[h].append(cover < lead)
+        for h in risk:
+            risk[h].append((cover < lead).astype(float))
         return order_quantity(need, moq, pack), world.lead_periods(world.draw_lead(t, primary))
 
     return policy
@@ -47,8 +47,7 @@ def textbook(
     world: World,
     service: float,
     review_periods: int,
-    warn_probability: float,
-    warned: dict[int, list[np.ndarray]],
+    risk: dict[int, list[np.ndarray]],
     models: list[Any] | None = None,
     measure: str = "cycle",
 ) -> Policy:
@@ -62,11 +61,11 @@ def textbook(
     of the normal loss function that leaves (1 - fill rate) of a review's mean demand short,
     sigma sqrt(L + R) G(k) = (1 - P2) mu R (ibid. 7.3.2), per series and review. AutoETS is
     fitted per series at the first review and applied to the growing history at later ones
-    (statsforecast's forward: same form and parameters, no re-fit). Its warning for h
-    periods: the normal chance that demand over h exceeds on hand plus arrivals due by then
-    is at least warn_probability. `models`: the fitted AutoETS per series, filled on first
-    use; pass the same list to replays of the same history at other service levels to fit
-    once.
+    (statsforecast's forward: same form and parameters, no re-fit). Its chance of a
+    stock-out within h periods (risk[h]): the normal chance that demand over h exceeds on
+    hand less backlog plus arrivals due by then. `models`: the fitted AutoETS per series,
+    filled on first use; pass the same list to replays of the same history at other service
+    levels to fit once.
     """
     from scipy import stats
     from statsforecast.models import AutoETS
@@ -75,7 +74,6 @@ def textbook(
 
     z = float(stats.norm.ppf(service))
     z80 = float(stats.norm.ppf(0.9))
-    z_warn = float(stats.norm.ppf(1 - warn_probability))
     season = SEASON[world.freq]
     lead = world.lead_periods(
         np.array(
@@ -122,9 +120,13 @@ def textbook(
         upto = mu * cover + np.nan_to_num(k * spread)
         position = stock.position(t)
         need = np.where(position < upto, upto - position, 0.0)
-        for h in warned:
+        for h in risk:
             available = stock.on_hand - stock.backlog + stock.due[:, t : t + h].sum(axis=1)
-            warned[h].append(available < mu * h + z_warn * sigma * np.sqrt(h))
+            gap = available - mu * h
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # no spread: certain either way (a stock-out when the mean alone runs out)
+                chance = np.where(sigma > 0, stats.norm.sf(gap / (sigma * np.sqrt(h))), gap < 0)
+            risk[h].append(chance.astype(float))
         return order_quantity(need, moq, pack), world.lead_periods(world.draw_lead(t, primary))
 
     return policy

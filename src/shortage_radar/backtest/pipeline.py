@@ -80,7 +80,7 @@ FORECAST_TABLES = ("forecasts", "forecast_models")
 class Seen:
     """What our pipeline said at each review, for scoring."""
 
-    warned: dict[int, list[np.ndarray]]  # horizon -> per review [s] stock-out within it
+    risk: dict[int, list[np.ndarray]]  # horizon -> per review [s] chance of a stock-out in it
     forecasts: list[pl.DataFrame] = field(default_factory=list)  # core.forecasts per review
     # per review: (period, [s] reorder point with the primary supplier, [s] its service level)
     levels: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
@@ -91,15 +91,15 @@ def ours(
     settings: Settings,
     world: World,
     seen: Seen,
-    warn_probability: float,
     forecasts: dict[date, dict[str, pl.DataFrame]] | None = None,
 ) -> Policy:
     """At each review: write the stock, backlog and orders so far into staging as of the
     review date, run the demand, forecast and supply stages for that date (the automatic
     models kept from one selection to the next unless [backtest] refit_between_selections),
-    and order what core.reorder_suggestions says. It warns of a stock-out within h periods
-    when some day of stock_projection in them has shortage_by (the probability that demand
-    has gone unserved by then, unless more is ordered) >= warn_probability.
+    and order what core.reorder_suggestions says. Its chance of a stock-out within h periods
+    (seen.risk, warned at [backtest] warn_probability): the largest shortage_by (the
+    probability that demand has gone unserved by then, unless more is ordered) of
+    stock_projection's days in them.
 
     `forecasts` (review date -> FORECAST_TABLES): filled by this replay where a date is
     missing, reused where present, so replays of the same reviews at other service levels
@@ -138,7 +138,7 @@ def ours(
             (t, risk["primary_rop"].fill_null(0.0).to_numpy(), risk["service"].to_numpy())
         )
         proj = con.sql("SELECT sku, location, ds, shortage_by FROM core.stock_projection").pl()
-        for h in seen.warned:
+        for h in seen.risk:
             until = day + timedelta(days=h * DAYS[world.freq])
             risky = (
                 proj.filter(pl.col("ds") < until)
@@ -146,7 +146,7 @@ def ours(
                 .agg(p=pl.col("shortage_by").max())
             )
             flags = keys.join(risky, on=["sku", "location"], how="left").sort("i")
-            seen.warned[h].append((flags["p"].fill_null(0.0) >= warn_probability).to_numpy())
+            seen.risk[h].append(flags["p"].fill_null(0.0).to_numpy())
         sug = con.sql(
             "SELECT sku, location, supplier_id, order_quantity FROM core.reorder_suggestions "
             "WHERE action = 'order'"

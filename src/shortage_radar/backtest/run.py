@@ -14,7 +14,7 @@ import polars as pl
 from shortage_radar.backtest.baselines import min_max, textbook
 from shortage_radar.backtest.inventory import Ledger, Policy, replay, unless_acted
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
-from shortage_radar.backtest.score import policy_scores, warning_scores
+from shortage_radar.backtest.score import policy_scores, stockout_within, warning_scores
 from shortage_radar.backtest.world import World, build_world, reviews, start_due
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import DAYS
@@ -28,6 +28,8 @@ PUBLISHED = {
     "backtest_forecast_accuracy": "SELECT * FROM core.backtest_forecast_accuracy",
     "backtest_ledger": "SELECT * FROM core.backtest_ledger ORDER BY method, unique_id, ds",
     "backtest_curve": "SELECT * FROM core.backtest_curve ORDER BY method, target",
+    "backtest_warnings": "SELECT * FROM core.backtest_warnings "
+    "ORDER BY method, horizon, unique_id, as_of",
 }
 
 
@@ -89,19 +91,17 @@ def _run(
             ),
         }
     )
-    seen = Seen(warned={h: [] for h in cfg.horizons})
+    seen = Seen(risk={h: [] for h in cfg.horizons})
     cache: dict[date, dict[str, pl.DataFrame]] = {}
-    minmax_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
-    textbook_warned: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
+    minmax_risk: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
+    textbook_risk: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
     fitted: list[Any] = []  # AutoETS per series, fitted once for every textbook replay
     measure = settings.policy.service_measure
-    rule = textbook(
-        world, settings.service_level, every, cfg.warn_probability, textbook_warned, fitted, measure
-    )
+    rule = textbook(world, settings.service_level, every, textbook_risk, fitted, measure)
     policies: dict[str, tuple[Policy, dict[int, list[np.ndarray]]]] = {
-        "ours": (ours(con, settings, world, seen, cfg.warn_probability, cache), seen.warned),
-        "min_max": (min_max(world, cfg.minmax_extra_days, minmax_warned), minmax_warned),
-        "textbook": (rule, textbook_warned),
+        "ours": (ours(con, settings, world, seen, cache), seen.risk),
+        "min_max": (min_max(world, cfg.minmax_extra_days, minmax_risk), minmax_risk),
+        "textbook": (rule, textbook_risk),
     }
     # replayed until the last review's order could be placed again: past that no policy acts
     demand = world.replayed[:, : at[-1] + every]
@@ -111,11 +111,12 @@ def _run(
         for name, (policy, _) in policies.items()
     }
     classes = _classes(con, world)
-    rows = [
-        row
-        for name, (_, warned) in policies.items()
-        for row in _scores(name, world, ledgers[name], at, warned, classes, due, cfg.backorders)
-    ]
+    rows, warnings = [], []
+    for name, (_, risk) in policies.items():
+        led, limit = ledgers[name], cfg.warn_probability
+        scored, warned = _warned(world, led, at, risk, due, cfg.backorders)
+        rows += _scores(name, world, led, at, scored, warned, classes, limit)
+        warnings.append(_warnings_frame(name, world, led, scored, warned, limit))
     forecast = _forecast_scores(world, seen, classes)
     covered = _lead_demand_coverage(world, seen, demand, every, classes)
     if forecast.height:
@@ -156,6 +157,7 @@ def _run(
             "backtest_forecast_accuracy": forecast,
             "backtest_ledger": _ledger_frame(world, ledgers),
             "backtest_curve": curve,
+            "backtest_warnings": pl.concat(warnings),
         },
     )
 
@@ -200,11 +202,9 @@ def exchange_curve(
                 "policy": settings.policy.model_copy(update={"abc_service_level": ()}),
             }
         )
-        mine = ours(con, at_level, world, Seen(warned={}), cfg.warn_probability, forecasts)
+        mine = ours(con, at_level, world, Seen(risk={}), forecasts)
         point("ours", level, mine)
-        rule = textbook(
-            world, level, every, cfg.warn_probability, {}, fitted, settings.policy.service_measure
-        )
+        rule = textbook(world, level, every, {}, fitted, settings.policy.service_measure)
         point("textbook", level, rule)
     for days in cfg.curve_extra_days:
         point("min_max", days, min_max(world, days, {}))
@@ -228,27 +228,46 @@ def _classes(con: duckdb.DuckDBPyConnection, world: World) -> np.ndarray:
     return np.asarray(joined["demand_class"].fill_null("unclassified").to_list(), dtype=object)
 
 
+# Per horizon: [s, scored reviews] each series' chance of a stock-out in the window, and
+# whether one would have come unless acted.
+Warned = dict[int, tuple[np.ndarray, np.ndarray]]
+
+
+def _warned(
+    world: World,
+    led: Ledger,
+    at: list[int],
+    risk: dict[int, list[np.ndarray]],
+    due: np.ndarray,
+    backorders: bool,
+) -> tuple[list[int], Warned]:
+    """The reviews whose warnings are scored, and per horizon their chances and truth."""
+    # From a clean slate every series starts at 0 and every rule warns at the first review,
+    # whose order then arrives at once: that review says nothing about warnings.
+    scored = at[1:] if world.start_on_hand is None else at
+    out = {
+        h: (
+            np.stack(v, axis=1)[:, len(at) - len(scored) :],
+            unless_acted(led, world.start_on_hand, due, scored, h, backorders=backorders),
+        )
+        for h, v in risk.items()
+    }
+    return scored, out
+
+
 def _scores(
     name: str,
     world: World,
     led: Ledger,
     at: list[int],
-    warned: dict[int, list[np.ndarray]],
+    scored: list[int],
+    warned: Warned,
     classes: np.ndarray,
-    due: np.ndarray,
-    backorders: bool,
+    threshold: float,
 ) -> list[dict[str, Any]]:
-    """One row per demand class and overall: the policy's and the warnings' scores."""
+    """One row per demand class and overall: the policy's and the warnings' scores (a
+    warning: a chance at or above `threshold`)."""
     cost = world.series["unit_cost"].to_numpy()
-    said = {h: np.stack(v, axis=1) for h, v in warned.items()}
-    # From a clean slate every series starts at 0 and every rule warns at the first review,
-    # whose order then arrives at once: that review says nothing about warnings.
-    scored = at[1:] if world.start_on_hand is None else at
-    said = {h: w[:, len(at) - len(scored) :] for h, w in said.items()}
-    truth = {
-        h: unless_acted(led, world.start_on_hand, due, scored, h, backorders=backorders)
-        for h in said
-    }
     out = []
     for group in ["all", *sorted(set(classes))]:
         m = np.ones(len(classes), dtype=bool) if group == "all" else classes == group
@@ -256,10 +275,54 @@ def _scores(
         row |= policy_scores(
             led.demand[m], led.short[m], led.on_hand[m], led.ordered[m], at, cost[m]
         )
-        for h, w in said.items():
-            row |= warning_scores(w[m], truth[h][m], led.short[m], scored, h)
+        for h, (chance, truth) in warned.items():
+            row |= warning_scores(chance[m] >= threshold, truth[m], led.short[m], scored, h)
         out.append(row)
     return out
+
+
+def _warnings_frame(
+    name: str, world: World, led: Ledger, scored: list[int], warned: Warned, threshold: float
+) -> pl.DataFrame:
+    """backtest_warnings: one row per method, horizon, series and scored review whose window
+    lies in the replayed data."""
+    periods = led.short.shape[1]
+    ids = world.series["unique_id"].to_numpy()
+    parts = [pl.DataFrame(schema=WARNINGS_SCHEMA)]
+    for h, (chance, truth) in warned.items():
+        whole = [j for j, r in enumerate(scored) if r + h <= periods]
+        if not whole:
+            continue
+        realized = stockout_within(led.short, [scored[j] for j in whole], h)
+        p = chance[:, whole]
+        parts.append(
+            pl.DataFrame(
+                {
+                    "method": name,
+                    "horizon": h,
+                    "unique_id": np.repeat(ids, len(whole)),
+                    "as_of": [world.period_date(scored[j]) for j in whole] * len(ids),
+                    "probability": p.ravel(),
+                    "warned": (p >= threshold).ravel(),
+                    "stockout": truth[:, whole].ravel(),
+                    "realized_stockout": realized.ravel(),
+                },
+                schema=WARNINGS_SCHEMA,
+            )
+        )
+    return pl.concat(parts)
+
+
+WARNINGS_SCHEMA = {
+    "method": pl.String,
+    "horizon": pl.Int64,
+    "unique_id": pl.String,
+    "as_of": pl.Date,
+    "probability": pl.Float64,
+    "warned": pl.Boolean,
+    "stockout": pl.Boolean,
+    "realized_stockout": pl.Boolean,
+}
 
 
 def _forecast_scores(world: World, seen: Seen, classes: np.ndarray) -> pl.DataFrame:
