@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from shortage_radar.demand.series import period_start
+from shortage_radar.forecast.portfolio import DAYS
 
 
 def daily_means(
@@ -32,6 +33,19 @@ def daily_means(
         .with_columns(rate=(pl.col("mean") / span).forward_fill().over("unique_id").fill_null(0.0))
     )
     return per_day["rate"].to_numpy().reshape(series.height, days)
+
+
+def daily_shock_var(shock_var: np.ndarray, freq: str) -> np.ndarray:
+    """[series] the shock variance of the daily paths that keeps a period's own.
+
+    The forecast's shock variance c is of a period's demand (uncertainty.dispersion, fitted
+    on period errors), while the paths are drawn a day at a time, P days a period. P
+    independent days of negative binomial demand with mean m / P and shape 1 / (P c) have one
+    success probability, so they sum to the negative binomial of mean m and shape 1 / c: the
+    period's distribution exactly. With c itself the days' shocks would average out, and a
+    month would vary like m + c m^2 / 30 instead of m + c m^2.
+    """
+    return np.asarray(shock_var, dtype=float) * DAYS[freq]
 
 
 def on_hand_now(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:

@@ -17,7 +17,12 @@ from shortage_radar.supply.alerts import against_previous, rank
 from shortage_radar.supply.eta import status
 from shortage_radar.supply.inbound import arrival_days, draw, open_lines
 from shortage_radar.supply.lead_times import supplier_performance
-from shortage_radar.supply.position import daily_means, on_hand_now, open_customer_orders
+from shortage_radar.supply.position import (
+    daily_means,
+    daily_shock_var,
+    on_hand_now,
+    open_customer_orders,
+)
 from shortage_radar.supply.simulate import Inputs, Outcome, simulate
 from shortage_radar.supply.suggest import suggestions
 from shortage_radar.warehouse import db
@@ -74,7 +79,7 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
     out = simulate(
         Inputs(
             mean=mean,
-            shock_var=s["shock_var"].to_numpy(),
+            shock_var=daily_shock_var(s["shock_var"].to_numpy(), settings.freq),
             level_var=s["level_var"].to_numpy(),
             on_hand=s["on_hand"].to_numpy(),
             past_due=s["past_due"].to_numpy(),
