@@ -14,7 +14,12 @@ import polars as pl
 from shortage_radar.backtest.baselines import min_max, textbook
 from shortage_radar.backtest.inventory import Ledger, Policy, replay, unless_acted
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
-from shortage_radar.backtest.score import policy_scores, stockout_within, warning_scores
+from shortage_radar.backtest.score import (
+    policy_scores,
+    stockout_within,
+    warning_scores,
+    whole_windows,
+)
 from shortage_radar.backtest.world import World, build_world, reviews, start_due
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import DAYS
@@ -112,8 +117,9 @@ def _run(
     }
     classes = _classes(con, world)
     rows, warnings = [], []
+    limit = cfg.warn_probability
     for name, (_, risk) in policies.items():
-        led, limit = ledgers[name], cfg.warn_probability
+        led = ledgers[name]
         scored, warned = _warned(world, led, at, risk, due, cfg.backorders)
         rows += _scores(name, world, led, at, scored, warned, classes, limit)
         warnings.append(_warnings_frame(name, world, led, scored, warned, limit))
@@ -286,11 +292,10 @@ def _warnings_frame(
 ) -> pl.DataFrame:
     """backtest_warnings: one row per method, horizon, series and scored review whose window
     lies in the replayed data."""
-    periods = led.short.shape[1]
     ids = world.series["unique_id"].to_numpy()
     parts = [pl.DataFrame(schema=WARNINGS_SCHEMA)]
     for h, (chance, truth) in warned.items():
-        whole = [j for j, r in enumerate(scored) if r + h <= periods]
+        whole = whole_windows(scored, h, led.short.shape[1])
         if not whole:
             continue
         realized = stockout_within(led.short, [scored[j] for j in whole], h)

@@ -46,6 +46,12 @@ def stockout_within(short: np.ndarray, reviews: list[int], h: int) -> np.ndarray
     return np.stack([(short[:, r : r + h] > 0).any(axis=1) for r in reviews], axis=1)
 
 
+def whole_windows(reviews: list[int], h: int, periods: int) -> list[int]:
+    """Indices of the reviews whose h periods all lie in the `periods` replayed: the ones a
+    warning of them can be scored at."""
+    return [i for i, r in enumerate(reviews) if r + h <= periods]
+
+
 def warning_scores(
     warned: np.ndarray, truth: np.ndarray, short: np.ndarray, reviews: list[int], h: int
 ) -> dict[str, float]:
@@ -57,7 +63,7 @@ def warning_scores(
     whose window covered it and that warned, to the stock-out (not counted when none warned).
     """
     periods = short.shape[1]
-    whole = [i for i, r in enumerate(reviews) if r + h <= periods]
+    whole = whole_windows(reviews, h, periods)
     said = warned[:, whole].astype(bool)
     out: dict[str, float] = {}
     for prefix, hit in (("", truth), ("realized_", stockout_within(short, reviews, h))):
