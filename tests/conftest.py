@@ -29,6 +29,15 @@ AS_OF = date(2026, 6, 1)
 ITEMS = "sku,description,unit_cost,unit_price\nA,Bolt,1.0,2.0\nB,Nut,0.5,1.0\n"
 
 
+def pytest_sessionfinish() -> None:
+    """Stop Prefect's temporary server while pytest's output is still open: left to atexit,
+    its goodbye is logged to a closed stream and prints a 'Logging error' traceback."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    for server in list(SubprocessASGIServer._instances.values()):
+        server.stop()
+
+
 @pytest.fixture
 def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """An empty warehouse with every schema and table."""
