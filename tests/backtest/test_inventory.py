@@ -85,11 +85,11 @@ def test_a_warning_counts_only_when_the_stockout_falls_in_its_window() -> None:
     # one sku, 10 periods, a stock-out in period 6 only; reviews 0, 2, 4, 6 (h = 3: the
     # windows are 0-2, 2-4, 4-6, 6-8). Warned at 0 (false: 6 is outside 0-2), at 4 (true),
     # not at 6 (missed).
-    short = np.zeros((1, 10))
-    short[0, 6] = 3
+    out = np.zeros((1, 10), dtype=bool)
+    out[0, 6] = True
     warned = np.array([[True, False, True, False]])
     truth = np.array([[False, False, True, True]])  # as the replay's own stock-outs say
-    got = warning_scores(warned, truth, short, [0, 2, 4, 6], 3)
+    got = warning_scores(warned, truth, out, [0, 2, 4, 6], 3)
     assert got["precision_3"] == pytest.approx(1 / 2)
     assert got["recall_3"] == pytest.approx(1 / 2)
     assert got["realized_precision_3"] == pytest.approx(1 / 2)
@@ -100,8 +100,8 @@ def test_a_warning_counts_only_when_the_stockout_falls_in_its_window() -> None:
 
 def test_windows_past_the_end_are_not_scored() -> None:
     # review 8 with h = 3 would need periods 8-10 of 10: dropped, its warning not counted
-    short = np.zeros((1, 10))
-    got = warning_scores(np.array([[False, True]]), np.array([[False, True]]), short, [0, 8], 3)
+    out = np.zeros((1, 10), dtype=bool)
+    got = warning_scores(np.array([[False, True]]), np.array([[False, True]]), out, [0, 8], 3)
     assert np.isnan(got["precision_3"]) and got["warned_3"] == 0
 
 
@@ -123,3 +123,17 @@ def test_unless_acted_is_the_stock_out_had_nothing_more_been_ordered() -> None:
     # period 2; period 3: +8, backlog 2 out, 6, demand 4 -> 2; period 4: 2 - 4 short -> True
     assert unless_acted(led, np.array([10.0]), due, [3], 2, backorders=True).tolist() == [[True]]
     assert unless_acted(led, np.array([10.0]), due, [3], 1, backorders=True).tolist() == [[False]]
+
+
+def test_a_backlog_still_owed_is_a_stock_out_though_no_new_demand_comes() -> None:
+    # 0 on hand, demand 3 in period 0 only, an order of 5 placed at 0 arriving at period 2:
+    # 3 owed at the end of periods 0 and 1, cleared in 2. From review 1 (h = 1: period 1) no
+    # demand comes, yet the customer of period 0 still waits: a stock-out. From review 2
+    # (period 2) the arrival clears it first: none.
+    demand = np.array([[3.0, 0.0, 0.0, 0.0]])
+    led = replay(demand, np.array([0.0]), np.zeros((1, 4)), [0], _fixed(5.0, 2), backorders=True)
+    assert led.out_of_stock()[0].tolist() == [True, True, False, False]
+    due = np.zeros((1, 4))
+    assert unless_acted(led, np.array([0.0]), due, [1, 2], 1, backorders=True).tolist() == [
+        [True, False]
+    ]

@@ -20,6 +20,11 @@ class Ledger:
     ordered: np.ndarray  # [s, t] ordered at the start of the period (after its review)
     placed: list[tuple[int, int, float, int]] = field(default_factory=list)  # as Stock.placed
 
+    def out_of_stock(self) -> np.ndarray:
+        """[s, t] whether demand was left unserved at the end of the period: its own (short)
+        or owed from before (backlog), for a customer still waiting is a stock-out too."""
+        return (self.short > 0) | (self.backlog > 0)
+
 
 @dataclass
 class Stock:
@@ -107,11 +112,12 @@ def unless_acted(
     *,
     backorders: bool,
 ) -> np.ndarray:
-    """[s, reviews] whether demand would have gone unserved within the h periods from each
-    review had nothing more been ordered from that review on: the stock and backlog as the
-    review found them, the orders placed before it arriving when they did, the demand that
-    came, served by the rules of replay(). The claim a shortage warning makes ("you will run
-    out unless you act"), which the policy's own order then may avert.
+    """[s, reviews] whether demand would have been left unserved (Ledger.out_of_stock) within
+    the h periods from each review had nothing more been ordered from that review on: the
+    stock and backlog as the review found them, the orders placed before it arriving when
+    they did, the demand that came, served by the rules of replay(). The claim a shortage
+    warning makes ("you will run out unless you act"), which the policy's own order then may
+    avert.
     """
     n, periods = led.demand.shape
     due = np.zeros((n, periods + 1))
@@ -136,7 +142,7 @@ def unless_acted(
             on_hand -= cleared
             served = np.minimum(led.demand[:, t], on_hand)
             on_hand -= served
-            out[:, j] |= led.demand[:, t] > served
             if backorders:
                 backlog += led.demand[:, t] - served
+            out[:, j] |= (led.demand[:, t] > served) | (backlog > 0)
     return out

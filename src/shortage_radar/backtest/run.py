@@ -274,6 +274,7 @@ def _scores(
     """One row per demand class and overall: the policy's and the warnings' scores (a
     warning: a chance at or above `threshold`)."""
     cost = world.series["unit_cost"].to_numpy()
+    stocked_out = led.out_of_stock()
     out = []
     for group in ["all", *sorted(set(classes))]:
         m = np.ones(len(classes), dtype=bool) if group == "all" else classes == group
@@ -282,7 +283,7 @@ def _scores(
             led.demand[m], led.short[m], led.on_hand[m], led.ordered[m], at, cost[m]
         )
         for h, (chance, truth) in warned.items():
-            row |= warning_scores(chance[m] >= threshold, truth[m], led.short[m], scored, h)
+            row |= warning_scores(chance[m] >= threshold, truth[m], stocked_out[m], scored, h)
         out.append(row)
     return out
 
@@ -298,7 +299,7 @@ def _warnings_frame(
         whole = whole_windows(scored, h, led.short.shape[1])
         if not whole:
             continue
-        realized = stockout_within(led.short, [scored[j] for j in whole], h)
+        realized = stockout_within(led.out_of_stock(), [scored[j] for j in whole], h)
         p = chance[:, whole]
         parts.append(
             pl.DataFrame(

@@ -39,11 +39,11 @@ def policy_scores(
     }
 
 
-def stockout_within(short: np.ndarray, reviews: list[int], h: int) -> np.ndarray:
-    """[s, reviews] whether demand went unserved in the h periods from each review on (the
-    truth a warning is scored against); reviews whose window runs past the data are dropped
+def stockout_within(out: np.ndarray, reviews: list[int], h: int) -> np.ndarray:
+    """[s, reviews] whether the sku was out of stock (`out` [s, t]: Ledger.out_of_stock) in
+    the h periods from each review on; reviews whose window runs past the data are dropped
     by warning_scores."""
-    return np.stack([(short[:, r : r + h] > 0).any(axis=1) for r in reviews], axis=1)
+    return np.stack([out[:, r : r + h].any(axis=1) for r in reviews], axis=1)
 
 
 def whole_windows(reviews: list[int], h: int, periods: int) -> list[int]:
@@ -53,30 +53,29 @@ def whole_windows(reviews: list[int], h: int, periods: int) -> list[int]:
 
 
 def warning_scores(
-    warned: np.ndarray, truth: np.ndarray, short: np.ndarray, reviews: list[int], h: int
+    warned: np.ndarray, truth: np.ndarray, stocked_out: np.ndarray, reviews: list[int], h: int
 ) -> dict[str, float]:
     """Precision and recall of "a stock-out within h periods" warned at each review [s, r]
     against `truth` [s, r] (unless_acted: had nothing more been ordered), and of the same
-    warnings against the stock-outs of the replay itself (stockout_within: realized_*), over
-    the reviews whose whole window lies in the data; and the median lead time: per stock-out
-    of the replay (first period of a run of unmet demand), periods from the earliest review
-    whose window covered it and that warned, to the stock-out (not counted when none warned).
+    warnings against the replay's own stock-outs (`stocked_out` [s, t]: Ledger.out_of_stock;
+    realized_*), over the reviews whose whole window lies in the data; and the median lead
+    time: per stock-out of the replay (first period of a run out of stock), periods from the
+    earliest review whose window covered it and that warned, to the stock-out (not counted
+    when none warned).
     """
-    periods = short.shape[1]
+    periods = stocked_out.shape[1]
     whole = whole_windows(reviews, h, periods)
     said = warned[:, whole].astype(bool)
     out: dict[str, float] = {}
-    for prefix, hit in (("", truth), ("realized_", stockout_within(short, reviews, h))):
+    for prefix, hit in (("", truth), ("realized_", stockout_within(stocked_out, reviews, h))):
         real = hit[:, whole].astype(bool)
         tp = int((said & real).sum())
         out[f"{prefix}precision_{h}"] = tp / int(said.sum()) if said.any() else float("nan")
         out[f"{prefix}recall_{h}"] = tp / int(real.sum()) if real.any() else float("nan")
         out[f"{prefix}stockouts_{h}"] = float(real.sum())
     lead: list[int] = []
-    owed = short > 0
-    starts = owed & ~np.concatenate(
-        [np.zeros((owed.shape[0], 1), dtype=bool), owed[:, :-1]], axis=1
-    )
+    was = np.concatenate([np.zeros((stocked_out.shape[0], 1), dtype=bool), stocked_out[:, :-1]], 1)
+    starts = stocked_out & ~was
     r_arr = np.asarray(reviews)
     for s, d in zip(*np.nonzero(starts), strict=True):
         covering = np.nonzero((r_arr <= d) & (d < r_arr + h) & warned[s].astype(bool))[0]
