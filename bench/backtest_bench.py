@@ -125,7 +125,12 @@ def carparts_child(work: Path, reviews: int, inactive: str, measure: str) -> dic
     t0 = time.perf_counter()
     summary = backtest(settings, work / "land", first, end, 1, work / "carparts.json")
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "summary": summary, "records": _records(work / "wh")}
+    return {
+        "seconds": seconds,
+        "summary": summary,
+        "records": _records(work / "wh"),
+        "warnings": _warning_tables(work / "wh"),
+    }
 
 
 def _records(warehouse: Path) -> list[dict[str, Any]]:
@@ -148,6 +153,65 @@ def _records(warehouse: Path) -> list[dict[str, Any]]:
     ).pl()
     con.close()
     return rows.to_dicts()
+
+
+def _warning_tables(warehouse: Path) -> list[str]:
+    """From backtest_warnings: ours' calibration (per tenth of probability, the share that
+    came true), its precision and recall at other thresholds, and per method the stock-outs
+    of parts that had not sold before the review (no forecast can see those coming)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse / "backtest.duckdb"), read_only=True)
+    bins = con.sql(
+        """
+        SELECT horizon, least(floor(probability * 10), 9) / 10, count(*), avg(probability),
+               avg(stockout::INT)
+        FROM core.backtest_warnings WHERE method = 'ours' GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    sweep = con.sql(
+        """
+        SELECT horizon, t, count(*) FILTER (probability >= t AND stockout)
+                   / count(*) FILTER (probability >= t),
+               count(*) FILTER (probability >= t AND stockout) / count(*) FILTER (stockout)
+        FROM core.backtest_warnings, (SELECT unnest([0.2, 0.3, 0.5, 0.7, 0.9]) AS t)
+        WHERE method = 'ours' GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    unsold = con.sql(
+        """
+        WITH first AS (SELECT sku || '@main' AS unique_id, min(date) AS first_sale
+                       FROM staging.sales WHERE quantity > 0 GROUP BY ALL)
+        SELECT method, horizon, count(*) FILTER (stockout),
+               count(*) FILTER (stockout AND (first_sale IS NULL OR first_sale >= as_of))
+        FROM core.backtest_warnings LEFT JOIN first USING (unique_id) GROUP BY ALL ORDER BY ALL
+        """
+    ).fetchall()
+    con.close()
+    return [
+        "Calibration of ours' chance of a stock-out unless acted (per tenth of probability, "
+        "the share of reviews whose window had one):",
+        "",
+        "| horizon | probability | reviews | mean probability | stock-out share |",
+        "|---|---|---:|---:|---:|",
+        *(
+            f"| {h} | {lo:.1f}-{lo + 0.1:.1f} | {n:,} | {p:.2f} | {y:.2f} |"
+            for h, lo, n, p, y in bins
+        ),
+        "",
+        "Ours' warnings at other thresholds ([backtest] warn_probability):",
+        "",
+        "| horizon | threshold | precision | recall |",
+        "|---|---:|---:|---:|",
+        *(f"| {h} | {t:.1f} | {pr:.2f} | {rc:.2f} |" for h, t, pr, rc in sweep),
+        "",
+        "Stock-outs (unless acted) of parts with no sale before the review: no forecast warns "
+        "of them, so recall can reach at most 1 minus their share:",
+        "",
+        "| method | horizon | stock-outs | of parts unsold before | share |",
+        "|---|---|---:|---:|---:|",
+        *(f"| {m} | {h} | {a:,} | {b:,} | {b / a:.2f} |" for m, h, a, b in unsold if a),
+    ]
 
 
 def _row(name: str, a: dict[str, Any], horizons: tuple[int, ...]) -> str:
@@ -268,6 +332,8 @@ def main(argv: list[str]) -> int:
             "levels, min/max at extra days of cover):",
             "",
             *_curve(s),
+            "",
+            *got["warnings"],
             "",
             "Fill rate of demand above every earlier month's of its part (a record) and of the "
             "rest:",
