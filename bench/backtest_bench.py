@@ -129,7 +129,7 @@ def carparts_child(work: Path, reviews: int, inactive: str, measure: str) -> dic
         "seconds": seconds,
         "summary": summary,
         "records": _records(work / "wh"),
-        "warnings": _warning_tables(work / "wh"),
+        "warnings": _warning_tables(work / "wh", summary["warning_calibration"]),
     }
 
 
@@ -155,20 +155,13 @@ def _records(warehouse: Path) -> list[dict[str, Any]]:
     return rows.to_dicts()
 
 
-def _warning_tables(warehouse: Path) -> list[str]:
-    """From backtest_warnings: ours' calibration (per tenth of probability, the share that
-    came true), its precision and recall at other thresholds, and per method the stock-outs
-    of parts that had not sold before the review (no forecast can see those coming)."""
+def _warning_tables(warehouse: Path, calibration: list[dict[str, Any]]) -> list[str]:
+    """Ours' calibration (the summary's warning_calibration), and from backtest_warnings its
+    precision and recall at other thresholds, and per method the stock-outs of parts that
+    had not sold before the review (no forecast can see those coming)."""
     import duckdb
 
     con = duckdb.connect(str(warehouse / "backtest.duckdb"), read_only=True)
-    bins = con.sql(
-        """
-        SELECT horizon, least(floor(probability * 10), 9) / 10, count(*), avg(probability),
-               avg(stockout::INT)
-        FROM core.backtest_warnings WHERE method = 'ours' GROUP BY ALL ORDER BY ALL
-        """
-    ).fetchall()
     sweep = con.sql(
         """
         SELECT horizon, t, count(*) FILTER (probability >= t AND stockout)
@@ -195,8 +188,10 @@ def _warning_tables(warehouse: Path) -> list[str]:
         "| horizon | probability | reviews | mean probability | stock-out share |",
         "|---|---|---:|---:|---:|",
         *(
-            f"| {h} | {lo:.1f}-{lo + 0.1:.1f} | {n:,} | {p:.2f} | {y:.2f} |"
-            for h, lo, n, p, y in bins
+            f"| {b['horizon']} | {b['low']:.1f}-{b['low'] + 0.1:.1f} | {b['reviews']:,} | "
+            f"{b['mean_probability']:.2f} | {b['stockout_share']:.2f} |"
+            for b in calibration
+            if b["method"] == "ours"
         ),
         "",
         "Ours' warnings at other thresholds ([backtest] warn_probability):",

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from conftest import load
+from shortage_radar.backtest.report import page
 from shortage_radar.backtest.run import run_backtest
 from shortage_radar.sample_data import SampleSpec, write_feeds
 from shortage_radar.settings import DuckDBSettings, Settings
@@ -98,6 +99,11 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
             if said.height:
                 assert per["all"][f"precision_{h}"] == pytest.approx(said["stockout"].mean())
         assert w.filter(method=name, horizon=28).is_empty()  # no 28-day window in the data
+    # the calibration bins hold every scored warning once, and the page shows them
+    cal = s["warning_calibration"]
+    assert sum(b["reviews"] for b in cal) == w.height
+    html = page(s)
+    assert "calibration" in html and html.count("<tr>") >= len(cal)
 
 
 @pytest.mark.slow

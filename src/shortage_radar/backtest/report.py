@@ -100,10 +100,29 @@ def page(summary: dict[str, Any]) -> str:
                 score_text(a.get(f"median_lead_{h}"), 0),
             ]
             warn_rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    cal_rows = [
+        "<tr>"
+        + "".join(
+            f"<td>{escape(c)}</td>"
+            for c in (
+                NAMES.get(b["method"], b["method"]),
+                str(b["horizon"]),
+                f"{b['low']:.1f}",
+                f"{b['reviews']:,}",
+                score_text(b["mean_probability"], 2),
+                score_text(b["stockout_share"], 2),
+            )
+        )
+        + "</tr>"
+        for b in summary.get("warning_calibration", [])
+    ]
+    target = {"cycle": "cycle service level", "fill_rate": "fill rate"}.get(
+        summary.get("service_measure", "cycle"), "service level"
+    )
     facts = (
         f"{summary['series']:,} series, {summary['reviews']} reviews every {summary['every']} "
-        f"periods ({summary['freq']}) from {summary['start']} to {summary['end']}; target cycle "
-        f"service level {summary['target_service_level']}; unmet demand "
+        f"periods ({summary['freq']}) from {summary['start']} to {summary['end']}; target "
+        f"{target} {summary['target_service_level']}; unmet demand "
         f"{summary['unmet_demand']}; initial stock {summary['initial_stock']}."
     )
     return f"""<!DOCTYPE html>
@@ -126,6 +145,12 @@ the stock-out makes the warning count as false).</p>
 <table><tr><th>method</th><th>h</th><th>precision</th><th>recall</th><th>realized precision</th>
 <th>realized recall</th><th>median lead</th></tr>
 {"".join(warn_rows)}</table>
+<h2>Are the chances honest? (calibration)</h2>
+<p>Each method's chance of a stock-out unless acted, in bins from the lower edge shown: where
+the chances are calibrated, the share that ran out matches the mean chance.</p>
+<table><tr><th>method</th><th>h</th><th>chance from</th><th>reviews x series</th>
+<th>mean chance</th><th>share that ran out</th></tr>
+{"".join(cal_rows)}</table>
 </body></html>
 """
 

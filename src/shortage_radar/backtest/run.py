@@ -15,6 +15,7 @@ from shortage_radar.backtest.baselines import min_max, textbook
 from shortage_radar.backtest.inventory import Ledger, Policy, replay, unless_acted
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
 from shortage_radar.backtest.score import (
+    calibration,
     policy_scores,
     stockout_within,
     warning_scores,
@@ -129,6 +130,7 @@ def _run(
         forecast = forecast.join(covered, on="demand_class", how="left", maintain_order="left")
     curve = exchange_curve(con, settings, world, demand, at, every, due, cache, fitted)
     scores = pl.DataFrame(rows)
+    said = pl.concat(warnings)
     summary = {
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -154,6 +156,7 @@ def _run(
             for r in forecast.to_dicts()
         },
         "exchange_curve": [{k: _num(v) for k, v in r.items()} for r in curve.to_dicts()],
+        "warning_calibration": calibration(said).to_dicts(),
         "settings": settings.model_dump(mode="json"),
     }
     return Backtest(
@@ -163,7 +166,7 @@ def _run(
             "backtest_forecast_accuracy": forecast,
             "backtest_ledger": _ledger_frame(world, ledgers),
             "backtest_curve": curve,
-            "backtest_warnings": pl.concat(warnings),
+            "backtest_warnings": said,
         },
     )
 

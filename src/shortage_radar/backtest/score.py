@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import polars as pl
 
 
 def policy_scores(
@@ -84,3 +85,20 @@ def warning_scores(
     out[f"median_lead_{h}"] = float(np.median(lead)) if lead else float("nan")
     out[f"warned_{h}"] = float(said.sum())
     return out
+
+
+def calibration(warnings: pl.DataFrame, bins: int = 10) -> pl.DataFrame:
+    """Reliability of the warnings' chances (Murphy & Winkler 1977): per method, horizon and
+    bin of probability (`bins` equal widths; `low` its lower edge, 1.0 in the top bin), the
+    reviews x series in it, their mean probability and the share with a stock-out unless
+    acted. Calibrated where the two agree. In: backtest_warnings rows."""
+    low = (pl.col("probability") * bins).floor().clip(upper_bound=bins - 1) / bins
+    return (
+        warnings.group_by("method", "horizon", low.alias("low"))
+        .agg(
+            reviews=pl.len(),
+            mean_probability=pl.col("probability").mean(),
+            stockout_share=pl.col("stockout").cast(pl.Float64).mean(),
+        )
+        .sort("method", "horizon", "low")
+    )
