@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 from statsforecast.models import AutoETS
 
-from shortage_radar.backtest.baselines import ets_next, normal_loss_k
+from shortage_radar.backtest.baselines import ets_next, fit_ets, normal_loss_k
 
 Z80 = float(stats.norm.ppf(0.9))
 
@@ -66,3 +66,14 @@ def test_the_normal_loss_k_of_the_textbook_fill_rate_rule() -> None:
     got = normal_loss_k(np.array([0.39894, 0.08332, 0.0, np.nan]))
     assert got[:2] == pytest.approx([0.0, 1.0], abs=1e-3)
     assert got[2:].tolist() == [6.0, -4.0]
+
+
+def test_the_batch_fit_is_each_series_own_fit_and_none_where_it_fails() -> None:
+    y = _series(positive=False)[:150]
+    demand = np.stack([y, np.roll(y, 3), np.full(150, np.nan)])  # NaNs: AutoETS cannot fit
+    fitted = fit_ets(demand, "D", n_jobs=1)
+    for row, model in zip(demand[:2], fitted[:2], strict=True):
+        alone = AutoETS(season_length=7).fit(row).model_
+        assert model.model_["method"] == alone["method"]
+        np.testing.assert_allclose(model.model_["par"], alone["par"])
+    assert fitted[2] is None

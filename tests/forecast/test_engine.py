@@ -11,7 +11,7 @@ import pytest
 from dask.distributed import Client, LocalCluster
 from polars.testing import assert_frame_equal
 
-from shortage_radar.forecast.engine import Engine, by_halves, engine_for
+from shortage_radar.forecast.engine import POOL_MIN_SERIES, Engine, by_halves, engine_for
 from shortage_radar.forecast.portfolio import make_model
 from shortage_radar.forecast.predict import forecast, plan
 from shortage_radar.forecast.select import select
@@ -19,6 +19,7 @@ from shortage_radar.settings import load_settings
 
 NAMES = ["CrostonSBA", "TSB", "IMAPA", "SeasonalNaive", "WindowAverage", "AutoETS"]
 START = date(2026, 1, 1)
+CFG = load_settings().forecast
 
 
 def _series(n: int = 6, days: int = 150) -> pl.DataFrame:
@@ -104,3 +105,23 @@ def test_a_failing_series_is_cut_out_by_halves_and_the_others_kept() -> None:
     # all 8 fail; s0-s3 pass; s4-s7 fail; s4-s5 fail; s4 passes, s5 fails alone; s6-s7 pass:
     # seven calls, where one call per series would be eight after the first
     assert calls == [8, 4, 4, 2, 1, 1, 2]
+
+
+def test_a_process_pool_for_an_automatic_model_gives_what_one_process_gives() -> None:
+    df = _series(n=POOL_MIN_SERIES, days=60)
+    one = Engine("D", n_jobs=1).forecast(df, [make_model("AutoETS", "", "D", CFG)], 7)
+    pool = Engine("D", n_jobs=2).forecast(df, [make_model("AutoETS", "", "D", CFG)], 7)
+    assert_frame_equal(one, pool)
+
+
+@pytest.mark.parametrize(
+    ("model", "series", "processes"),
+    [("AutoETS", POOL_MIN_SERIES, 2), ("AutoETS", POOL_MIN_SERIES - 1, 1), ("TSB", 500, 1)],
+    ids=["automatic-and-enough-series", "too-few-series", "a-fast-model"],
+)
+def test_the_pool_is_only_for_automatic_models_on_enough_series(
+    model: str, series: int, processes: int
+) -> None:
+    df = _series(n=series, days=10)
+    sf = Engine("D", n_jobs=2)._local([make_model(model, "", "D", CFG)], df)
+    assert sf.n_jobs == processes

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 
 from shortage_radar.backtest.inventory import Policy, Stock
 from shortage_radar.backtest.world import World, periods_of
+from shortage_radar.demand.series import PERIOD
 from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.supply.policy import order_quantity
 
@@ -50,6 +52,7 @@ def textbook(
     risk: dict[int, list[np.ndarray]],
     models: list[Any] | None = None,
     measure: str = "cycle",
+    n_jobs: int = 1,
 ) -> Policy:
     """The textbook periodic-review rule on AutoETS forecasts: every review, order up to
     S = mu (L + R) + z sigma sqrt(L + R) (Silver, Pyke & Thomas 2017, 7.3: the z sigma sqrt(L)
@@ -63,18 +66,14 @@ def textbook(
     fitted per series at the first review and applied to the growing history at later ones
     (statsforecast's forward: same form and parameters, no re-fit). Its chance of a
     stock-out within h periods (risk[h]): the normal chance that demand over h exceeds on
-    hand less backlog plus arrivals due by then. `models`: the fitted AutoETS per series,
-    filled on first use; pass the same list to replays of the same history at other service
-    levels to fit once.
+    hand less backlog plus arrivals due by then. `models`: the fitted AutoETS per series (None
+    where it failed), filled at the first review in one batch over `n_jobs` processes; pass
+    the same list to replays of the same history at other service levels to fit once.
     """
     from scipy import stats
-    from statsforecast.models import AutoETS
-
-    from shortage_radar.forecast.portfolio import SEASON
 
     z = float(stats.norm.ppf(service))
     z80 = float(stats.norm.ppf(0.9))
-    season = SEASON[world.freq]
     lead = world.lead_periods(
         np.array(
             [
@@ -92,8 +91,8 @@ def textbook(
     def one_step(i: int, y: np.ndarray) -> tuple[float, float]:
         """(mean, standard error) of next period's demand; the history's own when ETS fails."""
         try:
-            if len(models) <= i:
-                models.append(AutoETS(season_length=season if len(y) > 2 * season else 1).fit(y))
+            if models[i] is None:
+                raise ValueError("no AutoETS fit")
             got = ets_next(models[i].model_, y)
             if got is None:
                 out = models[i].forward(y=y, h=1, level=[80])
@@ -103,12 +102,12 @@ def textbook(
             mean = max(raw, 0.0)
             return mean, max((hi - mean) / z80, 0.0)
         except Exception:  # too short or flat for ETS: the plain mean and sd
-            if len(models) <= i:
-                models.append(None)
             return float(y.mean()), float(y.std())
 
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         now = world.history + t
+        if now and not models:
+            models.extend(fit_ets(world.demand[:, :now], world.freq, n_jobs))
         est = [one_step(i, world.demand[i, :now]) if now else (0.0, 0.0) for i in range(len(cover))]
         mu = np.array([m for m, _ in est])
         sigma = np.array([s for _, s in est])
@@ -130,6 +129,39 @@ def textbook(
         return order_quantity(need, moq, pack), world.lead_periods(world.draw_lead(t, primary))
 
     return policy
+
+
+def fit_ets(demand: np.ndarray, freq: str, n_jobs: int) -> list[Any]:
+    """AutoETS fitted on each row of `demand` [series, periods] (season_length the frequency's
+    when there are more than two seasons, else none), None where the fit fails (too short or
+    flat), in row order: one statsforecast batch, spread over `n_jobs` processes."""
+    import polars as pl
+    from statsforecast.models import AutoETS
+
+    from shortage_radar.forecast.engine import Engine, by_halves
+    from shortage_radar.forecast.portfolio import SEASON
+
+    n, periods = demand.shape
+    season = SEASON[freq] if periods > 2 * SEASON[freq] else 1
+    # the fit reads only the values; any regular dates of the frequency do
+    ds = pl.date_range(
+        date(2000, 1, 1), date(2000, 1, 1) + timedelta(days=31 * periods), PERIOD[freq], eager=True
+    )[:periods]
+    df = pl.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(n).astype(str), periods),
+            "ds": pl.concat([ds] * n) if n else ds.clear(),
+            "y": demand.reshape(-1).astype(float),
+        }
+    )
+    engine = Engine(freq, n_jobs)
+    fitted: list[Any] = [None] * n
+    for uids, models in by_halves(
+        lambda d: engine.fit(d, [AutoETS(season_length=season)]), df, "AutoETS"
+    ):
+        for u, m in zip(uids, models[:, 0], strict=True):
+            fitted[int(u)] = m
+    return fitted
 
 
 def normal_loss_k(loss: np.ndarray) -> np.ndarray:

@@ -103,7 +103,15 @@ def _run(
     textbook_risk: dict[int, list[np.ndarray]] = {h: [] for h in cfg.horizons}
     fitted: list[Any] = []  # AutoETS per series, fitted once for every textbook replay
     measure = settings.policy.service_measure
-    rule = textbook(world, settings.service_level, every, textbook_risk, fitted, measure)
+    rule = textbook(
+        world,
+        settings.service_level,
+        every,
+        textbook_risk,
+        fitted,
+        measure,
+        settings.forecast.n_jobs,
+    )
     policies: dict[str, tuple[Policy, dict[int, list[np.ndarray]]]] = {
         "ours": (ours(con, settings, world, seen, cache), seen.risk),
         "min_max": (min_max(world, cfg.minmax_extra_days, minmax_risk), minmax_risk),
