@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -71,7 +73,8 @@ def test_the_normal_loss_k_of_the_textbook_fill_rate_rule() -> None:
 def test_the_batch_fit_is_each_series_own_fit_and_none_where_it_fails() -> None:
     y = _series(positive=False)[:150]
     demand = np.stack([y, np.roll(y, 3), np.full(150, np.nan)])  # NaNs: AutoETS cannot fit
-    fitted = fit_ets(demand, "D", n_jobs=1)
+    days = [date(2026, 1, 1) + timedelta(days=d) for d in range(150)]
+    fitted = fit_ets(demand, days, "D", n_jobs=1)
     for row, model in zip(demand[:2], fitted[:2], strict=True):
         alone = AutoETS(season_length=7).fit(row).model_
         assert model.model_["method"] == alone["method"]

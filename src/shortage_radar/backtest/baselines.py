@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from shortage_radar.backtest.inventory import Policy, Stock
 from shortage_radar.backtest.world import World, periods_of
-from shortage_radar.demand.series import PERIOD
 from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.supply.policy import order_quantity
 
@@ -107,7 +106,7 @@ def textbook(
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         now = world.history + t
         if now and not models:
-            models.extend(fit_ets(world.demand[:, :now], world.freq, n_jobs))
+            models.extend(fit_ets(world.demand[:, :now], world.periods[:now], world.freq, n_jobs))
         est = [one_step(i, world.demand[i, :now]) if now else (0.0, 0.0) for i in range(len(cover))]
         mu = np.array([m for m, _ in est])
         sigma = np.array([s for _, s in est])
@@ -131,28 +130,25 @@ def textbook(
     return policy
 
 
-def fit_ets(demand: np.ndarray, freq: str, n_jobs: int) -> list[Any]:
-    """AutoETS fitted on each row of `demand` [series, periods] (season_length the frequency's
-    when there are more than two seasons, else none), None where the fit fails (too short or
-    flat), in row order: one statsforecast batch, spread over `n_jobs` processes."""
+def fit_ets(demand: np.ndarray, periods: list[date], freq: str, n_jobs: int) -> list[Any]:
+    """AutoETS fitted on each row of `demand` [series, periods] (`periods`: their start dates;
+    season_length the frequency's when there are more than two seasons, else none), None where
+    the fit fails (too short or flat), in row order: one statsforecast batch over `n_jobs`."""
     import polars as pl
     from statsforecast.models import AutoETS
 
     from shortage_radar.forecast.engine import Engine, by_halves
     from shortage_radar.forecast.portfolio import SEASON
 
-    n, periods = demand.shape
-    season = SEASON[freq] if periods > 2 * SEASON[freq] else 1
-    # the fit reads only the values; any regular dates of the frequency do
-    ds = pl.date_range(
-        date(2000, 1, 1), date(2000, 1, 1) + timedelta(days=31 * periods), PERIOD[freq], eager=True
-    )[:periods]
+    n = demand.shape[0]
+    season = SEASON[freq] if len(periods) > 2 * SEASON[freq] else 1
     df = pl.DataFrame(
         {
-            "unique_id": np.repeat(np.arange(n).astype(str), periods),
-            "ds": pl.concat([ds] * n) if n else ds.clear(),
+            "unique_id": np.repeat(np.arange(n).astype(str), len(periods)),
+            "ds": periods * n,
             "y": demand.reshape(-1).astype(float),
-        }
+        },
+        schema={"unique_id": pl.String, "ds": pl.Date, "y": pl.Float64},
     )
     engine = Engine(freq, n_jobs)
     fitted: list[Any] = [None] * n
