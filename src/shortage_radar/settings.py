@@ -94,8 +94,8 @@ class ForecastSettings(_Section):
     tsb_alpha: tuple[float, float] = (0.1, 0.1)
     new_prior_days: int = Field(14, ge=0)
     inactive_model: Literal["Zero", "LongRunRate"] = "Zero"
-    # processes for the automatic models (engine.py says when a pool pays; default.toml why 1)
-    n_jobs: int = Field(1, ge=-1)
+    # processes for the automatic models (engine.py says when a pool pays)
+    n_jobs: int = Field(-1, ge=-1)
     portfolio: PortfolioSettings = PortfolioSettings()
 
     @field_validator("quantiles")

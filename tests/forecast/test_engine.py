@@ -114,6 +114,36 @@ def test_a_process_pool_for_an_automatic_model_gives_what_one_process_gives() ->
     assert_frame_equal(one, pool)
 
 
+def test_a_pool_fit_and_cross_validation_give_what_one_process_gives() -> None:
+    df = _series(n=POOL_MIN_SERIES + 3, days=60)  # 53 series: chunks of 6 and 7
+    models = [make_model("AutoETS", "", "D", CFG)]
+    one, pool = Engine("D", n_jobs=1), Engine("D", n_jobs=2)
+    ids, fitted = pool.fit(df, models)
+    assert (ids, fitted.shape) == (one.fit(df, models)[0], (53, 1))
+    assert [f.model_["method"] for f in fitted[:, 0]] == [
+        f.model_["method"] for f in one.fit(df, models)[1][:, 0]
+    ]
+    cv = [e.cross_validation(df, models, 7, 2, True) for e in (one, pool)]
+    assert_frame_equal(cv[0], cv[1])
+
+
+def test_a_pool_works_in_a_process_with_threads_running() -> None:
+    # the hang this pool avoids: a fork of a process whose other threads hold locks
+    import threading
+
+    stop = threading.Event()
+    busy = [threading.Thread(target=stop.wait) for _ in range(4)]
+    for t in busy:
+        t.start()
+    try:
+        out = Engine("D", n_jobs=2).forecast(
+            _series(n=POOL_MIN_SERIES, days=30), [make_model("AutoETS", "", "D", CFG)], 3
+        )
+    finally:
+        stop.set()
+    assert out.height == POOL_MIN_SERIES * 3
+
+
 @pytest.mark.parametrize(
     ("model", "series", "processes"),
     [("AutoETS", POOL_MIN_SERIES, 2), ("AutoETS", POOL_MIN_SERIES - 1, 1), ("TSB", 500, 1)],
@@ -123,5 +153,4 @@ def test_the_pool_is_only_for_automatic_models_on_enough_series(
     model: str, series: int, processes: int
 ) -> None:
     df = _series(n=series, days=10)
-    sf = Engine("D", n_jobs=2)._local([make_model(model, "", "D", CFG)], df)
-    assert sf.n_jobs == processes
+    assert Engine("D", n_jobs=2).processes([make_model(model, "", "D", CFG)], df) == processes

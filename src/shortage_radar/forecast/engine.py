@@ -1,4 +1,4 @@
-"""Where statsforecast runs: in this process, or on a Dask cluster through its fugue backend."""
+"""Where statsforecast runs: in this process, on a pool of workers, or on a Dask cluster."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ import polars as pl
 from statsforecast import StatsForecast
 
 from shortage_radar.demand.series import PERIOD
+from shortage_radar.forecast import pool
 from shortage_radar.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# A call runs in a pool of n_jobs processes only for the automatic models' parameter search
-# (about 0.1 s a daily series; 1.9x faster on 2 processes here) and enough series: starting
-# the pool costs 0.1-0.3 s, more than a fast model takes for hundreds of series (measured
-# with statsforecast 2.1 on this machine kind).
+# A call runs on n_jobs processes (pool.py) only for the automatic models' parameter search
+# (about 0.1 s a daily series; 1.6-1.9x faster on 2 warm workers here, statsforecast 2.1)
+# and enough series: sending the series to the workers and back costs more than a fast
+# model takes to fit them.
 AUTOMATIC = frozenset({"AutoETS", "AutoTheta", "AutoARIMA", "AutoCES"})
 POOL_MIN_SERIES = 50
 
@@ -36,7 +37,7 @@ class Engine:
     def forecast(self, df: pl.DataFrame, models: list[Any], h: int) -> pl.DataFrame:
         """unique_id, ds, and one column per model alias."""
         if self.client is None:
-            out: pl.DataFrame = self._local(models, df).forecast(h=h, df=df)
+            out: pl.DataFrame = self._local("forecast", models, df, h=h)
             return out
         return self._distributed(df, lambda sf, d: sf.forecast(h=h, df=d), models)
 
@@ -45,26 +46,28 @@ class Engine:
     ) -> pl.DataFrame:
         """unique_id, ds, cutoff, y, and one column per model alias."""
 
-        def call(sf: StatsForecast, d: Any) -> Any:
-            return sf.cross_validation(h=h, df=d, n_windows=n_windows, step_size=h, refit=refit)
-
+        kwargs = {"h": h, "n_windows": n_windows, "step_size": h, "refit": refit}
         if self.client is None:
-            out: pl.DataFrame = call(self._local(models, df), df)
+            out: pl.DataFrame = self._local("cross_validation", models, df, **kwargs)
             return out
-        return self._distributed(df, call, models)
+        return self._distributed(df, lambda sf, d: sf.cross_validation(df=d, **kwargs), models)
 
     def fit(self, df: pl.DataFrame, models: list[Any]) -> tuple[list[str], Any]:
         """The fitted models, an array of (series, model) in the order of the returned ids."""
-        sf = self._local(models, df)
-        sf.fit(df=df)
-        return [str(u) for u in sf.uids], sf.fitted_
+        out: tuple[list[str], Any] = self._local("fit", models, df)
+        return out
 
-    def _local(self, models: list[Any], df: pl.DataFrame) -> StatsForecast:
+    def processes(self, models: list[Any], df: pl.DataFrame) -> int:
+        """How many processes a call of `models` on `df` runs on."""
         slow = any(type(m).__name__ in AUTOMATIC for m in models)
-        pool = slow and df["unique_id"].n_unique() >= POOL_MIN_SERIES
-        return StatsForecast(
-            models=models, freq=PERIOD[self.freq], n_jobs=self.n_jobs if pool else 1
-        )
+        many = df["unique_id"].n_unique() >= POOL_MIN_SERIES
+        return pool.processes(self.n_jobs) if slow and many else 1
+
+    def _local(self, method: str, models: list[Any], df: pl.DataFrame, **kwargs: Any) -> Any:
+        n = self.processes(models, df)
+        if n == 1:
+            return pool.call(method, models, PERIOD[self.freq], df, kwargs)
+        return pool.split_call(method, models, PERIOD[self.freq], df, kwargs, n)
 
     def _distributed(self, df: pl.DataFrame, call: Any, models: list[Any]) -> pl.DataFrame:
         import dask.dataframe as dd
