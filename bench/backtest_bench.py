@@ -237,6 +237,13 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--skus", type=int, default=1000)
     ap.add_argument("--reviews", type=int, default=52)
     ap.add_argument("--repeats", type=int, default=3, help="speed runs; the goal is on the median")
+    ap.add_argument(
+        "--baseline-n-jobs",
+        type=int,
+        default=1,
+        help="[forecast] n_jobs of a baseline speed run after each of ours, side by side "
+        "(1: the automatic models in one process); 0 runs no baseline",
+    )
     ap.add_argument("--child", choices=("speed", "carparts"))
     ap.add_argument(
         "--inactive",
@@ -271,10 +278,22 @@ def main(argv: list[str]) -> int:
         "",
     ]
     if args.part in ("speed", "all"):
-        runs = [_child("speed", args) for _ in range(args.repeats)]
+        base = args.baseline_n_jobs
+        runs: list[dict[str, Any]] = []
+        bases: list[dict[str, Any] | None] = []
+        for _ in range(args.repeats):  # alternated, so that a noisy spell hits both alike
+            runs.append(_child("speed", args))
+            bases.append(_child("speed", args, n_jobs=base) if base else None)
         got = runs[-1]
         median = statistics.median(r["seconds"] for r in runs)
         ok = "met" if median < GOAL_SECONDS else "not met"
+        versus = ""
+        if base:
+            was = statistics.median(b["seconds"] for b in bases if b)
+            versus = (
+                f" Baseline, the same code with `[forecast] n_jobs = {base}`, run after each "
+                f"of ours: median {was:.0f} s, so ours / baseline = {median / was:.2f}."
+            )
         section = [
             SPEED,
             "",
@@ -283,17 +302,18 @@ def main(argv: list[str]) -> int:
             f"textbook, scores, publish) on the sample generator's {got['series']:,} daily "
             f"SKUs x 730 days, {got['reviews']} weekly reviews, without the exchange curve "
             "(`curve_levels = []`: the curve replays ours and the textbook rule again per "
-            f"level); {len(runs)} run(s), one after the other, each in its own process.",
+            f"level); {len(runs)} run(s) of ours, each in its own process.",
             "",
-            "| run | seconds | peak RSS MB |",
-            "|---:|---:|---:|",
+            "| run | seconds | peak RSS MB | baseline seconds | baseline peak RSS MB |",
+            "|---:|---:|---:|---:|---:|",
             *(
-                f"| {i} | {r['seconds']:.0f} | {r['peak_rss_mb']:.0f} |"
-                for i, r in enumerate(runs, 1)
+                f"| {i} | {r['seconds']:.0f} | {r['peak_rss_mb']:.0f} | "
+                + (f"{b['seconds']:.0f} | {b['peak_rss_mb']:.0f} |" if b else " | |")
+                for i, (r, b) in enumerate(zip(runs, bases, strict=True), 1)
             ),
             "",
-            f"Goal: under {GOAL_SECONDS} s (the median, {median:.0f} s): {ok}. Scores of the "
-            "last run (the runs replay the same data and draws):",
+            f"Goal: under {GOAL_SECONDS} s (the median, {median:.0f} s): {ok}.{versus} Scores "
+            "of our last run (the runs replay the same data and draws):",
             "",
             *_table(got["all"], (7, 14, 28)),
             "",
@@ -407,8 +427,11 @@ def _at_fill(curve: list[tuple[float, float]], fill: float) -> float | None:
     return v0 + (v1 - v0) * (fill - f0) / (f1 - f0)
 
 
-def _child(part: str, args: argparse.Namespace, reviews: int | None = None) -> dict[str, Any]:
-    """Run a part in its own process (its peak memory is its own) in a clean work folder."""
+def _child(
+    part: str, args: argparse.Namespace, reviews: int | None = None, n_jobs: int | None = None
+) -> dict[str, Any]:
+    """Run a part in its own process (its peak memory is its own) in a clean work folder,
+    with `[forecast] n_jobs` set when given."""
     import shutil
 
     work = args.work / part
@@ -417,7 +440,10 @@ def _child(part: str, args: argparse.Namespace, reviews: int | None = None) -> d
     cmd = [sys.executable, __file__, "--child", part, "--skus", str(args.skus)]
     cmd += ["--reviews", str(reviews or args.reviews), "--work", str(work)]
     cmd += ["--inactive", args.inactive, "--measure", args.measure]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    if n_jobs is not None:
+        env["SHORTAGE_RADAR_FORECAST__N_JOBS"] = str(n_jobs)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if done.returncode:
         # the child's own error, not only "exit status 1"
         sys.stderr.write(done.stderr[-5000:])

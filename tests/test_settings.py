@@ -84,6 +84,12 @@ def test_user_file_then_environment_then_arguments(
             "'Mars/Olympus' is not allowed: must be an IANA time zone",
             id="time-zone",
         ),
+        pytest.param(
+            "[forecast]\nn_jobs = 0",
+            "setting 'forecast.n_jobs' = 0 is not allowed: "
+            "must be -1 (one process per core) or 1 or more processes",
+            id="no-processes",
+        ),
         pytest.param("servce_level = 0.9", "unknown setting 'servce_level'", id="typo"),
         pytest.param("freq = ", "cannot read settings from", id="toml-syntax"),
     ],

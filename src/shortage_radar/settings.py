@@ -98,6 +98,13 @@ class ForecastSettings(_Section):
     n_jobs: int = Field(-1, ge=-1)
     portfolio: PortfolioSettings = PortfolioSettings()
 
+    @field_validator("n_jobs")
+    @classmethod
+    def _some_processes(cls, v: int) -> int:
+        if v == 0:
+            raise ValueError("must be -1 (one process per core) or 1 or more processes")
+        return v
+
     @field_validator("quantiles")
     @classmethod
     def _whole_percents(cls, v: tuple[float, ...]) -> tuple[float, ...]:
