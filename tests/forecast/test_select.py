@@ -8,11 +8,19 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
+from shortage_radar.demand.series import from_end
 from shortage_radar.forecast.engine import Engine
 from shortage_radar.forecast.portfolio import chosen_spec, make_model
 from shortage_radar.forecast.predict import forecast
-from shortage_radar.forecast.select import _with_specs, class_best, select, with_combinations
+from shortage_radar.forecast.select import (
+    _with_specs,
+    class_best,
+    rolled,
+    select,
+    with_combinations,
+)
 from shortage_radar.settings import load_settings
 
 D0 = date(2024, 1, 1)
@@ -208,3 +216,17 @@ def test_the_pinned_form_is_the_one_cross_validated() -> None:
                 assert spec == chosen_spec(model, auto)
                 checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize("name", ["AutoETS", "AutoTheta"])
+def test_rolled_search_fits_equal_statsforecast_cross_validation_without_refit(name: str) -> None:
+    df = _weekly()
+    cfg = load_settings().forecast
+    train = df.filter(from_end() > 7 * 3)
+    uids, fitted = Engine("D").fit(train, [make_model(name, "", "D", cfg)])
+    fits = dict(zip(uids, fitted[:, 0], strict=True))
+    got = rolled(df, fits, name, 7, 3)
+    for uid, fit in fits.items():
+        form = make_model(name, chosen_spec(name, fit), "D", cfg)
+        want = Engine("D").cross_validation(df.filter(unique_id=uid), [form], 7, 3, refit=False)
+        assert_frame_equal(got.filter(unique_id=uid), want.select(got.columns))

@@ -364,33 +364,66 @@ def _pinned_cv(
     """Cross-validation of an automatic model in the form it picks before the first window.
 
     The automatic search runs once per series, on the periods before the first window (the
-    slow part); each form found is then fitted there and rolled forward over the windows, as
+    slow part); its fit, in the form it found, is rolled forward over the windows (rolled), as
     statsforecast's cross_validation(refit=False) does with the automatic model itself. Out:
     the CV frames and unique_id, spec: the form the windows validated, which the daily runs
     refit (no second search on the whole history). A series the search fails on is left out.
     """
     cfg = settings.forecast
     auto = make_model(name, "", settings.freq, cfg)
-    train = df.sort("unique_id", "ds").filter(from_end() > h * cfg.cv_windows)
+    df = df.sort("unique_id", "ds")
+    train = df.filter(from_end() > h * cfg.cv_windows)
 
-    def search(d: pl.DataFrame) -> pl.DataFrame:
+    def search(d: pl.DataFrame) -> tuple[list[str], Any]:
         uids, fitted = engine.fit(d, [auto])
-        forms = [chosen_spec(name, f) for f in fitted[:, 0]]
-        return pl.DataFrame({"unique_id": uids, "spec": forms}, schema=_SPEC)
+        return uids, fitted[:, 0]
 
     found = by_halves(search, train, name)
-    spec = pl.concat(found) if found else pl.DataFrame(schema=_SPEC)
-    outs = []
-    for (form,), group in spec.group_by("spec", maintain_order=True):
-        run = partial(
-            engine.cross_validation,
-            models=[make_model(name, str(form), settings.freq, cfg)],
-            h=h,
-            n_windows=cfg.cv_windows,
-            refit=False,
+    fits = {u: f for uids, fitted in found for u, f in zip(uids, fitted, strict=True)}
+    spec = pl.DataFrame(
+        {"unique_id": list(fits), "spec": [chosen_spec(name, f) for f in fits.values()]},
+        schema=_SPEC,
+    )
+    return [
+        rolled(df.filter(pl.col("unique_id").is_in(list(fits))), fits, name, h, cfg.cv_windows)
+    ], spec
+
+
+def rolled(df: pl.DataFrame, fits: dict[str, Any], name: str, h: int, windows: int) -> pl.DataFrame:
+    """statsforecast's cross_validation(refit=False, step_size=h) of models already fitted on
+    the periods before the first window: each one's forward() over each window's history.
+
+    In: `df` (unique_id, ds, y) sorted, one fitted model per unique_id. Out: unique_id, ds,
+    cutoff, y, `name` (the forecast), by unique_id, cutoff, ds; the form's fit itself is not
+    repeated (a refit would give the same model: the search fitted that form on that data).
+    """
+    parts = []
+    for (uid,), g in df.group_by("unique_id", maintain_order=True):
+        y, ds = g["y"].to_numpy(), g["ds"]
+        for k in range(windows):
+            cut = y.size - h * (windows - k)
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "unique_id": uid,
+                        "ds": ds[cut : cut + h],
+                        "cutoff": ds[cut - 1],
+                        "y": y[cut : cut + h],
+                        name: fits[str(uid)].forward(y=y[:cut], h=h)["mean"],
+                    }
+                )
+            )
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "unique_id": pl.String,
+                "ds": pl.Date,
+                "cutoff": pl.Date,
+                "y": pl.Float64,
+                name: pl.Float64,
+            }
         )
-        outs += by_halves(run, df.join(group.select("unique_id"), on="unique_id"), name)
-    return outs, spec
+    return pl.concat(parts)
 
 
 _SPEC = {"unique_id": pl.String, "spec": pl.String}
