@@ -397,35 +397,20 @@ def rolled(df: pl.DataFrame, fits: dict[str, Any], name: str, h: int, windows: i
     cutoff, y, `name` (the forecast), by unique_id, cutoff, ds; the form's fit itself is not
     repeated (a refit would give the same model: the search fitted that form on that data).
     """
-    parts = []
+    cols: dict[str, list[Any]] = {c: [] for c in (*_ROLLED, name)}
     for (uid,), g in df.group_by("unique_id", maintain_order=True):
-        y, ds = g["y"].to_numpy(), g["ds"]
+        y, ds = g["y"].to_numpy(), g["ds"].to_list()
         for k in range(windows):
             cut = y.size - h * (windows - k)
-            parts.append(
-                pl.DataFrame(
-                    {
-                        "unique_id": uid,
-                        "ds": ds[cut : cut + h],
-                        "cutoff": ds[cut - 1],
-                        "y": y[cut : cut + h],
-                        name: fits[str(uid)].forward(y=y[:cut], h=h)["mean"],
-                    }
-                )
-            )
-    if not parts:
-        return pl.DataFrame(
-            schema={
-                "unique_id": pl.String,
-                "ds": pl.Date,
-                "cutoff": pl.Date,
-                "y": pl.Float64,
-                name: pl.Float64,
-            }
-        )
-    return pl.concat(parts)
+            cols["unique_id"] += [uid] * h
+            cols["ds"] += ds[cut : cut + h]
+            cols["cutoff"] += [ds[cut - 1]] * h
+            cols["y"] += y[cut : cut + h].tolist()
+            cols[name] += fits[str(uid)].forward(y=y[:cut], h=h)["mean"].tolist()
+    return pl.DataFrame(cols, schema={**_ROLLED, name: pl.Float64})
 
 
+_ROLLED = {"unique_id": pl.String, "ds": pl.Date, "cutoff": pl.Date, "y": pl.Float64}
 _SPEC = {"unique_id": pl.String, "spec": pl.String}
 
 
