@@ -16,8 +16,9 @@ from statsforecast import StatsForecast
 
 # Not statsforecast's own n_jobs: its pools fork this process, and a fork of a process with
 # threads (Prefect's, DuckDB's) hung a worker in the 944-SKU backtest. Forkserver's workers
-# are forks of a fresh server process that has only imported statsforecast (preloaded once,
-# so a pool starts in a fraction of a second).
+# are forks of a fresh server process that has only imported statsforecast. Like spawn, each
+# worker imports the main module: a script that fits on the pool guards its work with
+# `if __name__ == "__main__":`.
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["statsforecast", __name__])
 # Several chunks a worker so that one slow chunk does not leave the other workers idle.
@@ -26,8 +27,9 @@ CHUNKS_PER_WORKER = 4
 
 @cache
 def _pool(n: int) -> ProcessPoolExecutor:
-    """One pool of n workers for the life of this process: a worker compiles statsforecast's
-    numba code on its first fit, so a pool a call would pay that every call."""
+    """One pool of n workers for the life of this process: a new pool's first fit is slow
+    (AutoETS on 120 daily series: 12-14 s, then 5-7 s on the same workers), so a pool a
+    call would pay that on every call."""
     return ProcessPoolExecutor(n, mp_context=_CONTEXT)
 
 
