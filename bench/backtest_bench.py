@@ -209,6 +209,35 @@ def _warning_tables(warehouse: Path, calibration: list[dict[str, Any]]) -> list[
     ]
 
 
+def _ceilings(methods: dict[str, dict[str, Any]], horizons: tuple[int, ...]) -> list[str]:
+    """Per method and horizon, its warnings at the threshold where precision and recall are
+    most nearly both high, and the same for the two oracles on its stock (ceiling.py)."""
+
+    def pair(a: dict[str, Any], k: str, h: int) -> str:
+        p, r = a.get(f"{k}_precision_{h}"), a.get(f"{k}_recall_{h}")
+        return "-" if p is None or r is None else f"{p:.2f} / {r:.2f}"
+
+    return [
+        "Warnings at their balanced threshold (the one where min(precision, recall) is "
+        "highest: a goal of both at least g is reachable at some threshold exactly when that "
+        "min is at least g), precision / recall; and the same for two oracles on each "
+        "method's own stock, with Poisson demand of a rate they knew (`backtest/ceiling.py`): "
+        "*window* the mean of what each window then sold, *history* each part's mean over all "
+        "the data. What the oracles miss is the noise of counts (window), and of counts and "
+        "the rate moving (history):",
+        "",
+        "| method | horizon | threshold | balanced | window oracle | history oracle |",
+        "|---|---:|---:|---|---|---|",
+        *(
+            f"| {name} | {h} | {a.get(f'balanced_threshold_{h}') or 0:.2f} | "
+            f"{pair(a, 'balanced', h)} | {pair(a, 'ceiling_window', h)} | "
+            f"{pair(a, 'ceiling_history', h)} |"
+            for name, a in methods.items()
+            for h in horizons
+        ),
+    ]
+
+
 def _row(name: str, a: dict[str, Any], horizons: tuple[int, ...]) -> str:
     cells = [f"{a[m]:.3f}" if m != "orders" else f"{a[m]:.0f}" for m in METRICS]
     for h in horizons:
@@ -317,6 +346,8 @@ def main(argv: list[str]) -> int:
             "",
             *_table(got["all"], (7, 14, 28)),
             "",
+            *_ceilings(got["all"], (7, 14, 28)),
+            "",
         ]
         text = _replaced(text, SPEED, section)
     if args.part in ("carparts", "all"):
@@ -342,6 +373,8 @@ def main(argv: list[str]) -> int:
             f"initial stock {s['initial_stock']}; {got['seconds']:.0f} s.",
             "",
             *_table({m: v["all"] for m, v in s["methods"].items()}, (7, 14)),
+            "",
+            *_ceilings({m: v["all"] for m, v in s["methods"].items()}, (7, 14)),
             "",
             "Exchange curve (each point a whole replay; ours and textbook at target service "
             "levels, min/max at extra days of cover):",

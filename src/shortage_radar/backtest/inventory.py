@@ -119,30 +119,60 @@ def unless_acted(
     warning makes ("you will run out unless you act"), which the policy's own order then may
     avert.
     """
-    n, periods = led.demand.shape
+
+    def came(_j: int, r: int) -> np.ndarray:  # one path: the demand that came
+        return led.demand[:, r : r + h, None]
+
+    return stockout_share(led, start_on_hand, start_due, reviews, came, backorders=backorders) > 0
+
+
+# Per scored review (its index j and period r): the demand [s, periods, paths] of its window.
+Window = Callable[[int, int], np.ndarray]
+
+
+def stockout_share(
+    led: Ledger,
+    start_on_hand: np.ndarray | None,
+    start_due: np.ndarray,
+    reviews: list[int],
+    window: Window,
+    *,
+    backorders: bool,
+) -> np.ndarray:
+    """[s, reviews] the share of demand paths in each review's `window` on which demand would
+    have been left unserved had nothing more been ordered from that review on, as in
+    unless_acted (whose one path is the demand that came)."""
+    n = led.demand.shape[0]
+    periods = led.demand.shape[1]
     due = np.zeros((n, periods + 1))
     due[:, :periods] += start_due
     placed = sorted(led.placed)
     k = 0
-    out = np.zeros((n, len(reviews)), dtype=bool)
+    out = np.zeros((n, len(reviews)))
     for j, r in enumerate(reviews):
         while k < len(placed) and placed[k][0] < r:
             _, i, units, when = placed[k]
             due[i, when] += units
             k += 1
         if r > 0:
-            on_hand, backlog = led.on_hand[:, r - 1].copy(), led.backlog[:, r - 1].copy()
+            on_hand, backlog = led.on_hand[:, r - 1], led.backlog[:, r - 1]
         else:
             on_hand = np.zeros(n) if start_on_hand is None else np.asarray(start_on_hand, float)
-            on_hand, backlog = on_hand.copy(), np.zeros(n)
-        for t in range(r, min(r + h, periods)):
-            on_hand += due[:, t]
+            backlog = np.zeros(n)
+        demand = window(j, r)
+        paths = demand.shape[2]
+        on_hand = np.repeat(on_hand[:, None], paths, axis=1)
+        backlog = np.repeat(backlog[:, None], paths, axis=1)
+        out_any = np.zeros((n, paths), dtype=bool)
+        for t in range(min(demand.shape[1], periods - r)):
+            on_hand += due[:, r + t, None]
             cleared = np.minimum(backlog, on_hand)
             backlog -= cleared
             on_hand -= cleared
-            served = np.minimum(led.demand[:, t], on_hand)
+            served = np.minimum(demand[:, t], on_hand)
             on_hand -= served
             if backorders:
-                backlog += led.demand[:, t] - served
-            out[:, j] |= (led.demand[:, t] > served) | (backlog > 0)
+                backlog += demand[:, t] - served
+            out_any |= (demand[:, t] > served) | (backlog > 0)
+        out[:, j] = out_any.mean(axis=1)
     return out

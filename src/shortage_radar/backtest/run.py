@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from shortage_radar.backtest.baselines import min_max, textbook
+from shortage_radar.backtest.ceiling import balanced, known_rate_chances
 from shortage_radar.backtest.inventory import Ledger, Policy, replay, unless_acted
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
 from shortage_radar.backtest.score import (
@@ -130,7 +131,8 @@ def _run(
     for name, (_, risk) in policies.items():
         led = ledgers[name]
         scored, warned = _warned(world, led, at, risk, due, cfg.backorders)
-        rows += _scores(name, world, led, at, scored, warned, classes, limit)
+        ceilings = _ceilings(world, led, scored, list(risk), due, settings)
+        rows += _scores(name, world, led, at, scored, warned, ceilings, classes, limit)
         warnings.append(_warnings_frame(name, world, led, scored, warned, limit))
     forecast = _forecast_scores(world, seen, classes)
     covered = _lead_demand_coverage(world, seen, demand, every, classes)
@@ -272,6 +274,30 @@ def _warned(
     return scored, out
 
 
+def _ceilings(
+    world: World, led: Ledger, scored: list[int], horizons: list[int], due: np.ndarray, s: Settings
+) -> dict[int, dict[str, np.ndarray]]:
+    """Per horizon the oracles' chances on this replay's stock (ceiling.known_rate_chances);
+    none when [backtest] ceiling_paths is 0."""
+    cfg = s.backtest
+    if not cfg.ceiling_paths:
+        return {}
+    return {
+        h: known_rate_chances(
+            led,
+            world.start_on_hand,
+            due,
+            scored,
+            h,
+            world.demand,
+            backorders=cfg.backorders,
+            paths=cfg.ceiling_paths,
+            seed=world.seed,
+        )
+        for h in horizons
+    }
+
+
 def _scores(
     name: str,
     world: World,
@@ -279,11 +305,14 @@ def _scores(
     at: list[int],
     scored: list[int],
     warned: Warned,
+    ceilings: dict[int, dict[str, np.ndarray]],
     classes: np.ndarray,
     threshold: float,
 ) -> list[dict[str, Any]]:
     """One row per demand class and overall: the policy's and the warnings' scores (a
-    warning: a chance at or above `threshold`)."""
+    warning: a chance at or above `threshold`), the threshold at which the method's
+    precision and recall are most nearly both high (ceiling.balanced) and those of the
+    oracles' chances at theirs."""
     cost = world.series["unit_cost"].to_numpy()
     stocked_out = led.out_of_stock()
     out = []
@@ -295,6 +324,14 @@ def _scores(
         )
         for h, (chance, truth) in warned.items():
             row |= warning_scores(chance[m] >= threshold, truth[m], stocked_out[m], scored, h)
+            whole = whole_windows(scored, h, led.short.shape[1])
+            real = truth[m][:, whole]
+            cut, p, r = balanced(chance[m][:, whole], real)
+            row |= {f"balanced_threshold_{h}": cut, f"balanced_precision_{h}": p}
+            row[f"balanced_recall_{h}"] = r
+            for oracle, known in ceilings.get(h, {}).items():
+                _, p, r = balanced(known[m][:, whole], real)
+                row |= {f"ceiling_{oracle}_precision_{h}": p, f"ceiling_{oracle}_recall_{h}": r}
         out.append(row)
     return out
 

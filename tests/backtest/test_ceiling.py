@@ -1,0 +1,56 @@
+"""The warnings' ceilings: oracles' chances of a stock-out and the balanced point of a ranking."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from shortage_radar.backtest.ceiling import balanced, known_rate_chances
+from shortage_radar.backtest.inventory import Stock, replay
+
+
+def _nothing(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(stock.on_hand.shape), np.ones(stock.on_hand.shape)
+
+
+@pytest.mark.parametrize(
+    ("chance", "truth", "expected"),
+    [
+        # at 0.9: P 1, R 1/2; at 0.8: 1/2, 1/2; at 0.4: 2/3, 1 (min 2/3, the best); at 0.1: 1/2, 1
+        ([0.9, 0.8, 0.4, 0.1], [True, False, True, False], (0.4, 2 / 3, 1.0)),
+        # tied chances are warned together: the one cut gives P 1/2, R 1
+        ([0.5, 0.5], [True, False], (0.5, 0.5, 1.0)),
+        # a chance of 0 never warns, so nothing can be found
+        ([0.0, 0.0], [True, False], (math.nan, 0.0, 0.0)),
+    ],
+    ids=["best-of-four-cuts", "ties-cut-together", "zero-never-warns"],
+)
+def test_balanced_point_is_the_threshold_with_the_highest_min_of_precision_and_recall(
+    chance: list[float], truth: list[bool], expected: tuple[float, float, float]
+) -> None:
+    got = balanced(np.array([chance]), np.array([truth]))
+    assert got == pytest.approx(expected, nan_ok=True)
+
+
+def test_known_rate_chances_are_poisson_tails_of_the_known_rate() -> None:
+    # 2 on hand, nothing on order, 3 periods; with backorders demand goes unserved within
+    # them exactly when their total exceeds 2.
+    # window: the 3 periods sold 1 each, rate 1: 1 - P(Poisson(3) <= 2) = 1 - e^-3 (1 + 3 +
+    # 4.5) = 0.5768. history: 6 periods with 3 units, rate 1/2: 1 - e^-1.5 (1 + 1.5 + 1.125)
+    # = 0.1912. 20,000 paths: standard errors 0.0035 and 0.0028.
+    led = replay(np.ones((1, 3)), np.array([2.0]), np.zeros((1, 3)), [0], _nothing, backorders=True)
+    got = known_rate_chances(
+        led,
+        np.array([2.0]),
+        np.zeros((1, 3)),
+        [0],
+        3,
+        np.array([[0.0, 0.0, 0.0, 1.0, 1.0, 1.0]]),
+        backorders=True,
+        paths=20_000,
+        seed=1,
+    )
+    assert got["window"][0, 0] == pytest.approx(1 - math.exp(-3) * 8.5, abs=0.012)
+    assert got["history"][0, 0] == pytest.approx(1 - math.exp(-1.5) * 3.625, abs=0.01)
