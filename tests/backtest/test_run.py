@@ -61,7 +61,9 @@ def test_a_review_decides_the_same_whatever_happens_after_it(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
-    settings = Settings(warehouse_dir=tmp_path / "wh", backtest={"curve_levels": [0.9]})
+    settings = Settings(
+        warehouse_dir=tmp_path / "wh", backtest={"curve_levels": [0.9], "ceiling_paths": 50}
+    )
     got = run_backtest(_warehouse(tmp_path, "a"), settings, START, LAST, 7)
     led = got.tables["backtest_ledger"]
     parts = [led.filter(method=m).sort("unique_id", "ds") for m in ("ours", "min_max", "textbook")]
