@@ -117,7 +117,7 @@ def carparts_child(work: Path, reviews: int, inactive: str, measure: str) -> dic
         backtest={
             "horizons": [7, 14],
             "curve_levels": [0.3, 0.45, 0.6, 0.8, 0.9, 0.99],
-            "ceiling_paths": 100,
+            "poisson_paths": 100,
         },
         forecast={"inactive_model": inactive},
         policy={"service_measure": measure},
@@ -213,9 +213,9 @@ def _warning_tables(warehouse: Path, calibration: list[dict[str, Any]]) -> list[
     ]
 
 
-def _ceilings(methods: dict[str, dict[str, Any]], horizons: tuple[int, ...]) -> list[str]:
+def _known_rates(methods: dict[str, dict[str, Any]], horizons: tuple[int, ...]) -> list[str]:
     """Per method and horizon, its warnings at the threshold where precision and recall are
-    most nearly both high, and the same for the two oracles on its stock (ceiling.py)."""
+    most nearly both high, and the same for Poisson demand at known rates on its stock."""
 
     def pair(a: dict[str, Any], k: str, h: int) -> str:
         p, r = a.get(f"{k}_precision_{h}"), a.get(f"{k}_recall_{h}")
@@ -224,18 +224,20 @@ def _ceilings(methods: dict[str, dict[str, Any]], horizons: tuple[int, ...]) -> 
     return [
         "Warnings at their balanced threshold (the one where min(precision, recall) is "
         "highest: a goal of both at least g is reachable at some threshold exactly when that "
-        "min is at least g), precision / recall; and the same for two oracles on each "
-        "method's own stock, with Poisson demand of a rate they knew (`backtest/ceiling.py`): "
-        "*window* the mean of what each window then sold, *history* each part's mean over all "
-        "the data. What the oracles miss is the noise of counts (window), and of counts and "
-        "the rate moving (history):",
+        "min is at least g), precision / recall; and the same on each method's own stock for "
+        "the chance of Poisson demand at a known rate (`backtest/known_rate.py`): two oracles, "
+        "*window* at the mean of what each window then sold (nearly its outcome) and *history* "
+        "at each part's mean over all the data, before and during the replay (the long-run "
+        "rate: what it misses is the noise of counts and the rate moving, which no forecast "
+        "takes away); and a plain forecaster, *to date*, at each part's mean before the "
+        "review. All three know when open orders really arrive, which ours does not:",
         "",
-        "| method | horizon | threshold | balanced | window oracle | history oracle |",
-        "|---|---:|---:|---|---|---|",
+        "| method | horizon | threshold | balanced | window oracle | history oracle | to date |",
+        "|---|---:|---:|---|---|---|---|",
         *(
             f"| {name} | {h} | {a.get(f'balanced_threshold_{h}') or 0:.2f} | "
-            f"{pair(a, 'balanced', h)} | {pair(a, 'ceiling_window', h)} | "
-            f"{pair(a, 'ceiling_history', h)} |"
+            f"{pair(a, 'balanced', h)} | {pair(a, 'poisson_window', h)} | "
+            f"{pair(a, 'poisson_history', h)} | {pair(a, 'poisson_to_date', h)} |"
             for name, a in methods.items()
             for h in horizons
         ),
@@ -376,7 +378,7 @@ def main(argv: list[str]) -> int:
             "",
             *_table({m: v["all"] for m, v in s["methods"].items()}, (7, 14)),
             "",
-            *_ceilings({m: v["all"] for m, v in s["methods"].items()}, (7, 14)),
+            *_known_rates({m: v["all"] for m, v in s["methods"].items()}, (7, 14)),
             "",
             "Exchange curve (each point a whole replay; ours and textbook at target service "
             "levels, min/max at extra days of cover):",

@@ -62,7 +62,7 @@ def test_a_review_decides_the_same_whatever_happens_after_it(tmp_path: Path) -> 
 @pytest.mark.slow
 def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     settings = Settings(
-        warehouse_dir=tmp_path / "wh", backtest={"curve_levels": [0.9], "ceiling_paths": 50}
+        warehouse_dir=tmp_path / "wh", backtest={"curve_levels": [0.9], "poisson_paths": 50}
     )
     got = run_backtest(_warehouse(tmp_path, "a"), settings, START, LAST, 7)
     led = got.tables["backtest_ledger"]
@@ -105,7 +105,7 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
             if said.height and rows["stockout"].any():
                 best = min(a[f"balanced_precision_{h}"], a[f"balanced_recall_{h}"])
                 assert best >= min(a[f"precision_{h}"], a[f"recall_{h}"]) - 1e-12
-            assert {f"ceiling_{o}_recall_{h}" for o in ("window", "history")} <= set(a)
+            assert {f"poisson_{o}_recall_{h}" for o in ("window", "history", "to_date")} <= set(a)
         assert w.filter(method=name, horizon=28).is_empty()  # no 28-day window in the data
     # the calibration bins hold every scored warning once, and the page shows them
     cal = s["warning_calibration"]

@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 
 from shortage_radar.backtest.baselines import min_max, textbook
-from shortage_radar.backtest.ceiling import balanced, known_rate_chances
 from shortage_radar.backtest.inventory import Ledger, Policy, replay, unless_acted
+from shortage_radar.backtest.known_rate import balanced, known_rate_chances
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
 from shortage_radar.backtest.score import (
     calibration,
@@ -131,8 +131,8 @@ def _run(
     for name, (_, risk) in policies.items():
         led = ledgers[name]
         scored, warned = _warned(world, led, at, risk, due, cfg.backorders)
-        ceilings = _ceilings(world, led, scored, list(risk), due, settings)
-        rows += _scores(name, world, led, at, scored, warned, ceilings, classes, limit)
+        known = _known_rates(world, led, scored, list(risk), due, settings)
+        rows += _scores(name, world, led, at, scored, warned, known, classes, limit)
         warnings.append(_warnings_frame(name, world, led, scored, warned, limit))
     forecast = _forecast_scores(world, seen, classes)
     covered = _lead_demand_coverage(world, seen, demand, every, classes)
@@ -274,13 +274,13 @@ def _warned(
     return scored, out
 
 
-def _ceilings(
+def _known_rates(
     world: World, led: Ledger, scored: list[int], horizons: list[int], due: np.ndarray, s: Settings
 ) -> dict[int, dict[str, np.ndarray]]:
-    """Per horizon the oracles' chances on this replay's stock (ceiling.known_rate_chances);
-    none when [backtest] ceiling_paths is 0."""
+    """Per horizon the known rates' chances on this replay's stock (known_rate.known_rate_chances);
+    none when [backtest] poisson_paths is 0."""
     cfg = s.backtest
-    if not cfg.ceiling_paths:
+    if not cfg.poisson_paths:
         return {}
     return {
         h: known_rate_chances(
@@ -290,8 +290,9 @@ def _ceilings(
             scored,
             h,
             world.demand,
+            world.history,
             backorders=cfg.backorders,
-            paths=cfg.ceiling_paths,
+            paths=cfg.poisson_paths,
             seed=world.seed,
         )
         for h in horizons
@@ -305,14 +306,14 @@ def _scores(
     at: list[int],
     scored: list[int],
     warned: Warned,
-    ceilings: dict[int, dict[str, np.ndarray]],
+    known: dict[int, dict[str, np.ndarray]],
     classes: np.ndarray,
     threshold: float,
 ) -> list[dict[str, Any]]:
     """One row per demand class and overall: the policy's and the warnings' scores (a
     warning: a chance at or above `threshold`), the threshold at which the method's
-    precision and recall are most nearly both high (ceiling.balanced) and those of the
-    oracles' chances at theirs."""
+    precision and recall are most nearly both high (known_rate.balanced) and those of the
+    known rates' chances at theirs."""
     cost = world.series["unit_cost"].to_numpy()
     stocked_out = led.out_of_stock()
     out = []
@@ -329,9 +330,9 @@ def _scores(
             cut, p, r = balanced(chance[m][:, whole], real)
             row |= {f"balanced_threshold_{h}": cut, f"balanced_precision_{h}": p}
             row[f"balanced_recall_{h}"] = r
-            for oracle, known in ceilings.get(h, {}).items():
-                _, p, r = balanced(known[m][:, whole], real)
-                row |= {f"ceiling_{oracle}_precision_{h}": p, f"ceiling_{oracle}_recall_{h}": r}
+            for rate, chance_at in known.get(h, {}).items():
+                _, p, r = balanced(chance_at[m][:, whole], real)
+                row |= {f"poisson_{rate}_precision_{h}": p, f"poisson_{rate}_recall_{h}": r}
         out.append(row)
     return out
 

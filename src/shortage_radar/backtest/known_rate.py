@@ -1,4 +1,4 @@
-"""How good warnings could get on the data: the chances of a forecaster who knew the demand rate."""
+"""Warnings of a Poisson at a known rate: how good they could get on the data, and a plain one."""
 
 from __future__ import annotations
 
@@ -14,39 +14,48 @@ def known_rate_chances(
     reviews: list[int],
     h: int,
     history: np.ndarray,
+    start: int,
     *,
     backorders: bool,
     paths: int,
     seed: int,
 ) -> dict[str, np.ndarray]:
-    """Per oracle, [s, reviews] its chance of a stock-out within h periods unless acted, on
-    the stock a replay (`led`) left at each review: the share of `paths` Poisson demand paths
-    (stockout_share) of a rate it knew.
+    """Per rate, [s, reviews] the chance of a stock-out within h periods unless acted of
+    Poisson demand at that rate, on the stock a replay (`led`) left at each review: the share
+    of `paths` demand paths on which one comes (stockout_share).
 
-    window: the rate of each review's window, its demand that came over its periods (a
-    forecaster exact about the mean, left with the count's own noise); history: one rate per
-    series over all of `history` [s, periods] (the real demand, before the replay and
-    during it), as if demand were stationary and its rate known. Neither can be had in
-    practice; the precision and recall they reach (balanced()) show how much of a method's
-    misses are the noise of counts, and how much the rate moving, rather than its forecast.
-    Poisson, so lumpy demand (orders of many units) is noisier than either assumes.
+    Two oracles, which no forecaster can be: window, each review's window at the mean of what
+    it then sold (nearly its outcome); history, each series at its mean over all of
+    `history` [s, periods] (the real demand, the replay's period 0 at column `start`), as if
+    demand were stationary and its long-run rate known: what they miss (balanced()) is the
+    noise of counts and the rate moving, which no forecast takes away. And a plain
+    forecaster, to_date: each series at its mean over the periods before the review. All
+    three know when the open orders really arrive (the replay's draws), which a forecaster
+    does not. Poisson, so lumpy demand (orders of many units) is noisier than they assume.
     """
     n, periods = led.demand.shape
     rng = np.random.default_rng(seed)
-    whole_rate = np.asarray(history, dtype=float).mean(axis=1)
+    past = np.asarray(history, dtype=float)
+    whole_rate = past.mean(axis=1)
+
+    def poisson(rate: np.ndarray, r: int) -> np.ndarray:
+        span = min(h, periods - r)
+        return rng.poisson(rate[:, None, None], size=(n, span, paths)).astype(float)
 
     def window(_j: int, r: int) -> np.ndarray:
         came = led.demand[:, r : r + h]
-        rate = came.mean(axis=1) if came.shape[1] else np.zeros(n)
-        return rng.poisson(rate[:, None, None], size=(n, came.shape[1], paths)).astype(float)
+        return poisson(came.mean(axis=1) if came.shape[1] else np.zeros(n), r)
 
     def stationary(_j: int, r: int) -> np.ndarray:
-        span = min(h, periods - r)
-        return rng.poisson(whole_rate[:, None, None], size=(n, span, paths)).astype(float)
+        return poisson(whole_rate, r)
+
+    def to_date(_j: int, r: int) -> np.ndarray:
+        before = past[:, : start + r]
+        return poisson(before.mean(axis=1) if before.shape[1] else np.zeros(n), r)
 
     return {
         name: stockout_share(led, start_on_hand, start_due, reviews, draw, backorders=backorders)
-        for name, draw in (("window", window), ("history", stationary))
+        for name, draw in (("window", window), ("history", stationary), ("to_date", to_date))
     }
 
 

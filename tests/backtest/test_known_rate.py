@@ -1,4 +1,4 @@
-"""The warnings' ceilings: oracles' chances of a stock-out and the balanced point of a ranking."""
+"""Known rates' chances of a stock-out, and the balanced point of a ranking."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from shortage_radar.backtest.ceiling import balanced, known_rate_chances
 from shortage_radar.backtest.inventory import Stock, replay
+from shortage_radar.backtest.known_rate import balanced, known_rate_chances
 
 
 def _nothing(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
@@ -36,10 +36,12 @@ def test_balanced_point_is_the_threshold_with_the_highest_min_of_precision_and_r
 
 def test_known_rate_chances_are_poisson_tails_of_the_known_rate() -> None:
     # 2 on hand, nothing on order, 3 periods; with backorders demand goes unserved within
-    # them exactly when their total exceeds 2.
-    # window: the 3 periods sold 1 each, rate 1: 1 - P(Poisson(3) <= 2) = 1 - e^-3 (1 + 3 +
-    # 4.5) = 0.5768. history: 6 periods with 3 units, rate 1/2: 1 - e^-1.5 (1 + 1.5 + 1.125)
-    # = 0.1912. 20,000 paths: standard errors 0.0035 and 0.0028.
+    # them exactly when their total exceeds 2. The history: 5 periods before the replay
+    # (2 units), then its 3 periods (1 each).
+    # window: rate 1, 1 - P(Poisson(3) <= 2) = 1 - e^-3 (1 + 3 + 4.5) = 0.5768.
+    # history: 5 units in 8 periods, rate 0.625: 1 - e^-1.875 (1 + 1.875 + 1.7578) = 0.2896.
+    # to_date: 2 units in the 5 periods before, rate 0.4: 1 - e^-1.2 (1 + 1.2 + 0.72) = 0.1205.
+    # 20,000 paths: standard errors at most 0.0035.
     led = replay(np.ones((1, 3)), np.array([2.0]), np.zeros((1, 3)), [0], _nothing, backorders=True)
     got = known_rate_chances(
         led,
@@ -47,10 +49,12 @@ def test_known_rate_chances_are_poisson_tails_of_the_known_rate() -> None:
         np.zeros((1, 3)),
         [0],
         3,
-        np.array([[0.0, 0.0, 0.0, 1.0, 1.0, 1.0]]),
+        np.array([[1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]]),
+        5,
         backorders=True,
         paths=20_000,
         seed=1,
     )
     assert got["window"][0, 0] == pytest.approx(1 - math.exp(-3) * 8.5, abs=0.012)
-    assert got["history"][0, 0] == pytest.approx(1 - math.exp(-1.5) * 3.625, abs=0.01)
+    assert got["history"][0, 0] == pytest.approx(1 - math.exp(-1.875) * 4.6328, abs=0.012)
+    assert got["to_date"][0, 0] == pytest.approx(1 - math.exp(-1.2) * 2.92, abs=0.012)
