@@ -118,6 +118,7 @@ def carparts_child(work: Path, reviews: int, inactive: str, measure: str) -> dic
             "horizons": [7, 14],
             "curve_levels": [0.3, 0.45, 0.6, 0.8, 0.9, 0.99],
             "poisson_paths": 100,
+            "warnings_on": ["min_max", "textbook"],
         },
         forecast={"inactive_model": inactive},
         policy={"service_measure": measure},

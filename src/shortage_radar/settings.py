@@ -165,6 +165,7 @@ class BacktestSettings(_Section):
     refit_between_selections: bool = False
     paths: int = Field(250, ge=10)
     poisson_paths: int = Field(0, ge=0)
+    warnings_on: tuple[Literal["min_max", "textbook"], ...] = ()
     curve_levels: tuple[float, ...] = (0.8, 0.9, 0.95, 0.99)
     curve_extra_days: tuple[float, ...] = (7.0, 14.0, 28.0, 56.0)
 

@@ -62,7 +62,8 @@ def test_a_review_decides_the_same_whatever_happens_after_it(tmp_path: Path) -> 
 @pytest.mark.slow
 def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     settings = Settings(
-        warehouse_dir=tmp_path / "wh", backtest={"curve_levels": [0.9], "poisson_paths": 50}
+        warehouse_dir=tmp_path / "wh",
+        backtest={"curve_levels": [0.9], "poisson_paths": 50, "warnings_on": ["min_max"]},
     )
     got = run_backtest(_warehouse(tmp_path, "a"), settings, START, LAST, 7)
     led = got.tables["backtest_ledger"]
@@ -75,7 +76,10 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     # the sample's one inventory snapshot is after the start: each policy sets its own stock
     assert s["reviews"] == 3 and s["initial_stock"].startswith("set by each policy")
     assert (led.filter(ds=START)["arrived"] == led.filter(ds=START)["ordered"]).all()
-    assert set(s["methods"]) == {"ours", "min_max", "textbook"}
+    assert set(s["methods"]) == {"ours", "min_max", "textbook", "ours_on_min_max"}
+    # ours' warnings on min/max's stock: min/max's orders, so its very ledger
+    on = led.filter(method="ours_on_min_max").sort("unique_id", "ds").drop("method")
+    assert on.equals(parts[1].drop("method"))
     # the curve: ours and textbook at 0.9, min/max at each of its 4 extra-day settings
     curve = got.tables["backtest_curve"]
     assert sorted(curve["method"].to_list()) == ["min_max"] * 4 + ["ours", "textbook"]
@@ -89,6 +93,10 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     w = got.tables["backtest_warnings"]
     assert w["probability"].is_between(0, 1).all()
     assert w["warned"].equals(w["probability"] >= settings.backtest.warn_probability)
+    assert (
+        s["methods"]["ours_on_min_max"]["all"]["stockouts_7"]
+        == (s["methods"]["min_max"]["all"]["stockouts_7"])
+    )
     for name, per in s["methods"].items():
         # 3 reviews a week apart (the first not scored), 21 days replayed: days 7 and 14
         # have their 7 days in them, only day 7 its 14

@@ -92,6 +92,7 @@ def ours(
     world: World,
     seen: Seen,
     forecasts: dict[date, dict[str, pl.DataFrame]] | None = None,
+    orders: Policy | None = None,
 ) -> Policy:
     """At each review: write the stock, backlog and orders so far into staging as of the
     review date, run the demand, forecast and supply stages for that date (the automatic
@@ -100,6 +101,9 @@ def ours(
     (seen.risk, warned at [backtest] warn_probability): the largest shortage_by (the
     probability that demand has gone unserved by then, unless more is ordered) of
     stock_projection's days in them.
+
+    `orders`: another policy whose orders are placed instead (with the primary supplier), so
+    that our warnings are scored on the stock another rule keeps.
 
     `forecasts` (review date -> FORECAST_TABLES): filled by this replay where a date is
     missing, reused where present, so replays of the same reviews at other service levels
@@ -147,6 +151,11 @@ def ours(
             )
             flags = keys.join(risky, on=["sku", "location"], how="left").sort("i")
             seen.risk[h].append(flags["p"].fill_null(0.0).to_numpy())
+        if orders is not None:
+            qty, lead = orders(t, stock)
+            for i in np.nonzero(np.asarray(qty) > 0)[0]:
+                chosen[(t, int(i))] = world.series["supplier_id"][int(i)]
+            return qty, lead
         sug = con.sql(
             "SELECT sku, location, supplier_id, order_quantity FROM core.reorder_suggestions "
             "WHERE action = 'order'"

@@ -126,6 +126,19 @@ def _run(
         for name, (policy, _) in policies.items()
     }
     classes = _classes(con, world)
+    # ours' warnings on the stock a baseline keeps: its orders, our pipeline's projection (on
+    # the forecasts of ours' replay), replayed after the rest (each replay of ours starts over)
+    for base in cfg.warnings_on:
+        seen_base = Seen(risk={h: [] for h in cfg.horizons})
+        if base == "min_max":
+            orders = min_max(world, cfg.minmax_extra_days, {})
+        else:
+            orders = textbook(world, settings.service_level, every, {}, fitted, measure)
+        name = f"ours_on_{base}"
+        policies[name] = (ours(con, settings, world, seen_base, cache, orders), seen_base.risk)
+        ledgers[name] = replay(
+            demand, world.start_on_hand, due, at, policies[name][0], backorders=cfg.backorders
+        )
     rows, warnings = [], []
     limit = cfg.warn_probability
     for name, (_, risk) in policies.items():
