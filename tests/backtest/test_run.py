@@ -93,10 +93,8 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     w = got.tables["backtest_warnings"]
     assert w["probability"].is_between(0, 1).all()
     assert w["warned"].equals(w["probability"] >= settings.backtest.warn_probability)
-    assert (
-        s["methods"]["ours_on_min_max"]["all"]["stockouts_7"]
-        == (s["methods"]["min_max"]["all"]["stockouts_7"])
-    )
+    on_scores, base_scores = (s["methods"][m]["all"] for m in ("ours_on_min_max", "min_max"))
+    assert on_scores["stockouts_7"] == base_scores["stockouts_7"]
     for name, per in s["methods"].items():
         # 3 reviews a week apart (the first not scored), 21 days replayed: days 7 and 14
         # have their 7 days in them, only day 7 its 14

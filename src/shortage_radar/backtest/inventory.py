@@ -142,8 +142,7 @@ def stockout_share(
     """[s, reviews] the share of demand paths in each review's `window` on which demand would
     have been left unserved had nothing more been ordered from that review on, as in
     unless_acted (whose one path is the demand that came)."""
-    n = led.demand.shape[0]
-    periods = led.demand.shape[1]
+    n, periods = led.demand.shape
     due = np.zeros((n, periods + 1))
     due[:, :periods] += start_due
     placed = sorted(led.placed)

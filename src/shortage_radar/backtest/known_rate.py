@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from shortage_radar.backtest.inventory import Ledger, stockout_share
+from shortage_radar.backtest.inventory import Ledger, Window, stockout_share
 
 
 def known_rate_chances(
@@ -36,26 +36,21 @@ def known_rate_chances(
     n, periods = led.demand.shape
     rng = np.random.default_rng(seed)
     past = np.asarray(history, dtype=float)
-    whole_rate = past.mean(axis=1)
 
-    def poisson(rate: np.ndarray, r: int) -> np.ndarray:
+    def poisson(seen: np.ndarray, r: int) -> np.ndarray:
+        """Paths over review r's window at the mean per period of `seen` [s, periods]."""
+        rate = seen.mean(axis=1) if seen.shape[1] else np.zeros(n)
         span = min(h, periods - r)
         return rng.poisson(rate[:, None, None], size=(n, span, paths)).astype(float)
 
-    def window(_j: int, r: int) -> np.ndarray:
-        came = led.demand[:, r : r + h]
-        return poisson(came.mean(axis=1) if came.shape[1] else np.zeros(n), r)
-
-    def stationary(_j: int, r: int) -> np.ndarray:
-        return poisson(whole_rate, r)
-
-    def to_date(_j: int, r: int) -> np.ndarray:
-        before = past[:, : start + r]
-        return poisson(before.mean(axis=1) if before.shape[1] else np.zeros(n), r)
-
+    rates: dict[str, Window] = {
+        "window": lambda _j, r: poisson(led.demand[:, r : r + h], r),
+        "history": lambda _j, r: poisson(past, r),
+        "to_date": lambda _j, r: poisson(past[:, : start + r], r),
+    }
     return {
         name: stockout_share(led, start_on_hand, start_due, reviews, draw, backorders=backorders)
-        for name, draw in (("window", window), ("history", stationary), ("to_date", to_date))
+        for name, draw in rates.items()
     }
 
 

@@ -341,13 +341,11 @@ def _scores(
             whole = whole_windows(scored, h, led.short.shape[1])
             real = truth[m][:, whole]
             cut, p, r = balanced(chance[m][:, whole], real)
-            row |= dict(
-                zip(
-                    (f"balanced_{k}_{h}" for k in ("threshold", "precision", "recall")),
-                    (cut, p, r),
-                    strict=True,
-                )
-            )
+            row |= {
+                f"balanced_threshold_{h}": cut,
+                f"balanced_precision_{h}": p,
+                f"balanced_recall_{h}": r,
+            }
             for rate, chance_at in known.get(h, {}).items():
                 _, p, r = balanced(chance_at[m][:, whole], real)
                 row |= {f"poisson_{rate}_precision_{h}": p, f"poisson_{rate}_recall_{h}": r}
