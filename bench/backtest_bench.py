@@ -229,16 +229,19 @@ def _known_rates(methods: dict[str, dict[str, Any]], horizons: tuple[int, ...]) 
         "the chance of Poisson demand at a known rate (`backtest/known_rate.py`): two oracles, "
         "*window* at the mean of what each window then sold (nearly its outcome) and *history* "
         "at each part's mean over all the data, before and during the replay (the long-run "
-        "rate: what it misses is the noise of counts and the rate moving, which no forecast "
-        "takes away); and a plain forecaster, *to date*, at each part's mean before the "
-        "review. All three know when open orders really arrive, which ours does not:",
+        "rate: what it misses is the noise of counts, which no forecast takes away, and the "
+        "rate moving); and two plain forecasters, *to date* at each part's mean before the "
+        "review and *last year* at its mean over the 12 months before it (a moving rate "
+        "followed). All four know when open orders really arrive, which ours does not:",
         "",
-        "| method | horizon | threshold | balanced | window oracle | history oracle | to date |",
-        "|---|---:|---:|---|---|---|---|",
+        "| method | horizon | threshold | balanced | window oracle | history oracle | to date "
+        "| last year |",
+        "|---|---:|---:|---|---|---|---|---|",
         *(
             f"| {name} | {h} | {a.get(f'balanced_threshold_{h}') or 0:.2f} | "
             f"{pair(a, 'balanced', h)} | {pair(a, 'poisson_window', h)} | "
-            f"{pair(a, 'poisson_history', h)} | {pair(a, 'poisson_to_date', h)} |"
+            f"{pair(a, 'poisson_history', h)} | {pair(a, 'poisson_to_date', h)} | "
+            f"{pair(a, 'poisson_last_year', h)} |"
             for name, a in methods.items()
             for h in horizons
         ),

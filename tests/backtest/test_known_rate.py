@@ -41,6 +41,8 @@ def test_known_rate_chances_are_poisson_tails_of_the_known_rate() -> None:
     # window: rate 1, 1 - P(Poisson(3) <= 2) = 1 - e^-3 (1 + 3 + 4.5) = 0.5768.
     # history: 5 units in 8 periods, rate 0.625: 1 - e^-1.875 (1 + 1.875 + 1.7578) = 0.2896.
     # to_date: 2 units in the 5 periods before, rate 0.4: 1 - e^-1.2 (1 + 1.2 + 0.72) = 0.1205.
+    # last_year, a year of 4 periods: 1 unit in the last 4 before, rate 0.25:
+    # 1 - e^-0.75 (1 + 0.75 + 0.28125) = 0.0405.
     # 20,000 paths: standard errors at most 0.0035.
     led = replay(np.ones((1, 3)), np.array([2.0]), np.zeros((1, 3)), [0], _nothing, backorders=True)
     got = known_rate_chances(
@@ -51,6 +53,7 @@ def test_known_rate_chances_are_poisson_tails_of_the_known_rate() -> None:
         3,
         np.array([[1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]]),
         5,
+        4,
         backorders=True,
         paths=20_000,
         seed=1,
@@ -58,3 +61,4 @@ def test_known_rate_chances_are_poisson_tails_of_the_known_rate() -> None:
     assert got["window"][0, 0] == pytest.approx(1 - math.exp(-3) * 8.5, abs=0.012)
     assert got["history"][0, 0] == pytest.approx(1 - math.exp(-1.875) * 4.6328, abs=0.012)
     assert got["to_date"][0, 0] == pytest.approx(1 - math.exp(-1.2) * 2.92, abs=0.012)
+    assert got["last_year"][0, 0] == pytest.approx(1 - math.exp(-0.75) * 2.03125, abs=0.012)

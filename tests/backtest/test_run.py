@@ -111,7 +111,9 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
             if said.height and rows["stockout"].any():
                 best = min(a[f"balanced_precision_{h}"], a[f"balanced_recall_{h}"])
                 assert best >= min(a[f"precision_{h}"], a[f"recall_{h}"]) - 1e-12
-            assert {f"poisson_{o}_recall_{h}" for o in ("window", "history", "to_date")} <= set(a)
+            assert {
+                f"poisson_{o}_recall_{h}" for o in ("window", "history", "to_date", "last_year")
+            } <= set(a)
         assert w.filter(method=name, horizon=28).is_empty()  # no 28-day window in the data
     # the calibration bins hold every scored warning once, and the page shows them
     cal = s["warning_calibration"]

@@ -15,6 +15,7 @@ def known_rate_chances(
     h: int,
     history: np.ndarray,
     start: int,
+    year: int,
     *,
     backorders: bool,
     paths: int,
@@ -27,11 +28,13 @@ def known_rate_chances(
     Two oracles, which no forecaster can be: window, each review's window at the mean of what
     it then sold (nearly its outcome); history, each series at its mean over all of
     `history` [s, periods] (the real demand, the replay's period 0 at column `start`), as if
-    demand were stationary and its long-run rate known: what they miss (balanced()) is the
-    noise of counts and the rate moving, which no forecast takes away. And a plain
-    forecaster, to_date: each series at its mean over the periods before the review. All
-    three know when the open orders really arrive (the replay's draws), which a forecaster
-    does not. Poisson, so lumpy demand (orders of many units) is noisier than they assume.
+    demand were stationary and its long-run rate known: what it misses (balanced()) is the
+    noise of counts, which no forecast takes away, and the rate moving, which only a forecast
+    that follows it can. And two plain forecasters: to_date, each series at its mean over the
+    periods before the review; last_year, at its mean over the `year` periods before it (a
+    moving rate followed). All four know when the open orders really arrive (the replay's
+    draws), which a forecaster does not. Poisson, so lumpy demand (orders of many units) is
+    noisier than they assume.
     """
     n, periods = led.demand.shape
     rng = np.random.default_rng(seed)
@@ -47,6 +50,7 @@ def known_rate_chances(
         "window": lambda _j, r: poisson(led.demand[:, r : r + h], r),
         "history": lambda _j, r: poisson(past, r),
         "to_date": lambda _j, r: poisson(past[:, : start + r], r),
+        "last_year": lambda _j, r: poisson(past[:, max(0, start + r - year) : start + r], r),
     }
     return {
         name: stockout_share(led, start_on_hand, start_due, reviews, draw, backorders=backorders)

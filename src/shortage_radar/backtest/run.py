@@ -25,6 +25,7 @@ from shortage_radar.backtest.score import (
 from shortage_radar.backtest.world import World, build_world, reviews, start_due
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import DAYS
+from shortage_radar.forecast.spread import YEAR
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db
 
@@ -304,6 +305,7 @@ def _known_rates(
             h,
             world.demand,
             world.history,
+            YEAR[world.freq],
             backorders=cfg.backorders,
             paths=cfg.poisson_paths,
             seed=world.seed,
