@@ -148,6 +148,35 @@ def test_plan_gives_inactive_and_unselected_series_their_class_method() -> None:
         "NEW": "NegBin",
         "B": "Mix",
     }
-    # a stored inactive row never gives an active series its model
+    # a stored inactive row never gives an active series its model: back from inactive, OLD
+    # gets the one its class chose most (TSB), not the class's first (CrostonSBA)
     old = pl.DataFrame({"unique_id": ["OLD"], "demand_class": ["lumpy"]})
-    assert plan(stored, old, Settings())["model"].to_list() == ["CrostonSBA"]
+    assert plan(stored, old, Settings())["model"].to_list() == ["TSB"]
+
+
+def test_a_series_without_a_choice_gets_its_classs_most_chosen_model_unpinned() -> None:
+    # intermittent chose ADIDA+IMAPA twice (one pinned to specs "a+b") and TSB once; smooth
+    # chose nothing: C gets the combination unpinned (one empty spec per part), S the
+    # smooth class's first model (AutoETS)
+    stored = pl.DataFrame(
+        {
+            "unique_id": ["A", "B", "T"],
+            "demand_class": "intermittent",
+            "model": ["ADIDA+IMAPA", "ADIDA+IMAPA", "TSB"],
+            "spec": ["a+b", "+", ""],
+            "status": "selected",
+            "overdispersion": 0.1,
+            "shock_var": 0.1,
+            "level_var": 0.0,
+            "quantile_method": "NegBin",
+        }
+    )
+    classes = pl.DataFrame(
+        {"unique_id": ["A", "C", "S"], "demand_class": ["intermittent", "intermittent", "smooth"]}
+    )
+    got = plan(stored, classes, Settings()).sort("unique_id")
+    assert got.select("unique_id", "model", "spec", "status").rows() == [
+        ("A", "ADIDA+IMAPA", "a+b", "selected"),
+        ("C", "ADIDA+IMAPA", "+", "default"),
+        ("S", "AutoETS", "", "default"),
+    ]

@@ -58,8 +58,9 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
     """Per series the model to use today: its stored choice unless its class says otherwise.
 
     `new` series get a blended rate, `inactive` ones `[forecast] inactive_model` (zero, or
-    their long-run rate); a series with no stored choice
-    (new since the last selection) gets its class's first model until the next selection.
+    their long-run rate); a series with no stored choice (unseen or inactive at the last
+    selection) gets, until the next one, the model its class's series chose most then (in its
+    automatic form), else its class's first model.
     quantile_method (spread.py): the series' stored one, else its class's (inactive series:
     the inactive class's, chosen at selection), else NegBin (new series).
     """
@@ -78,16 +79,29 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
         .agg(class_method=pl.col("quantile_method").mode().sort().first())
     )
     own = stored.filter(pl.col("status").is_in(["selected", "default"]))
+    # the last selection's evidence, not the portfolio's order: in the carparts backtest, 988
+    # (series, review) pairs back from inactive were forecast on the intermittent class's
+    # first model (CrostonSBA) 2.7 times what they sold in the next 14 months, and on its most
+    # chosen (mostly ADIDA+IMAPA) 1.6 times (mean absolute error 11.3 -> 6.7 units)
+    class_model = own.group_by("demand_class").agg(
+        class_model=pl.col("model").mode().sort().first()
+    )
     keep = pl.col("demand_class").is_in(["new", "inactive"]).not_()
+    mine = keep & pl.col("model").is_not_null()
+    theirs = pl.coalesce(
+        pl.when(keep).then("class_model"), pl.col("demand_class").replace_strict(first)
+    )
     planned = (
         classes.select("unique_id", "demand_class")
         .join(own.drop("demand_class"), on="unique_id", how="left")
         .join(class_method, on="demand_class", how="left")
+        .join(class_model, on="demand_class", how="left")
         .with_columns(
-            model=pl.when(keep & pl.col("model").is_not_null())
-            .then("model")
-            .otherwise(pl.col("demand_class").replace_strict(first)),
-            spec=pl.when(keep).then(pl.col("spec")).fill_null(""),
+            model=pl.when(mine).then("model").otherwise(theirs),
+            # the automatic form: no pinned spec, one empty part per model of a combination
+            spec=pl.when(mine)
+            .then(pl.col("spec").fill_null(""))
+            .otherwise(theirs.str.replace_all("[^+]", "")),
             status=pl.when(keep & pl.col("status").is_not_null())
             .then("status")
             .otherwise(pl.when(keep).then(pl.lit("default")).otherwise("demand_class")),
@@ -97,7 +111,7 @@ def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings)
             .then("class_method")
             .fill_null(DEFAULT),
         )
-        .drop("class_method")
+        .drop("class_method", "class_model")
     )
     return fill_dispersion(planned, stored.filter(pl.col("status") == "selected"))
 
