@@ -286,7 +286,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--child", choices=("speed", "carparts"))
     ap.add_argument(
         "--inactive",
-        choices=("Zero", "LongRunRate", "LastYearRate", "auto"),
+        choices=("Zero", "LongRunRate"),
         default="LongRunRate",
         help="[forecast] inactive_model of the carparts replay (Zero leaves the parts idle "
         "for 180 days without stock, a third of them)",

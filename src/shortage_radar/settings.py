@@ -93,9 +93,7 @@ class ForecastSettings(_Section):
     window: int = Field(0, ge=0)
     tsb_alpha: tuple[float, float] = (0.1, 0.1)
     new_prior_days: int = Field(14, ge=0)
-    # auto: the one of the three with the lowest RMSSE on the series inactive at each
-    # cross-validation origin (select._with_methods)
-    inactive_model: Literal["Zero", "LongRunRate", "LastYearRate", "auto"] = "Zero"
+    inactive_model: Literal["Zero", "LongRunRate"] = "Zero"
     # processes for the automatic models (engine.py says when a pool pays)
     n_jobs: int = Field(-1, ge=-1)
     portfolio: PortfolioSettings = PortfolioSettings()

@@ -26,34 +26,28 @@ def test_a_new_series_borrows_its_categorys_typical_rate_not_its_mean() -> None:
         }
     )
     rate = pl.DataFrame(
-        {
-            "unique_id": ids,
-            "rate": [1.0, 2.0, 30.0, 1.0],
-            "n": [28, 28, 28, 2],
-            "long_run": 1.0,
-            "last_year": 1.0,
-        }
+        {"unique_id": ids, "rate": [1.0, 2.0, 30.0, 1.0], "n": [28, 28, 28, 2], "long_run": 1.0}
     )
     cats = pl.DataFrame({"unique_id": ids, "category": ["bolts"] * 4})
     got = _flat_rates(planned.filter(unique_id="NEW"), rate, cats, planned, 14.0)
     assert got["mean"].to_list() == [pytest.approx(30 / 16)]
 
 
-def test_an_inactive_series_gets_zero_its_long_run_or_its_last_years_rate() -> None:
-    # each sold 0 in its recent window, 3 a day on average over its whole history, 0.5 in its
-    # last year
-    ids = ["OLD", "OLD2", "OLD3"]
+def test_an_inactive_series_gets_zero_or_its_long_run_rate() -> None:
+    # OLD sold 0 in its recent window, 3 a day on average over its whole history
     planned = pl.DataFrame(
         {
-            "unique_id": ids,
-            "demand_class": ["inactive"] * 3,
-            "model": ["Zero", "LongRunRate", "LastYearRate"],
+            "unique_id": ["OLD", "OLD2"],
+            "demand_class": ["inactive"] * 2,
+            "model": ["Zero", "LongRunRate"],
         }
     )
-    rate = pl.DataFrame({"unique_id": ids, "rate": 0.0, "n": 28, "long_run": 3.0, "last_year": 0.5})
-    cats = pl.DataFrame({"unique_id": ids, "category": ["bolts"] * 3})
+    rate = pl.DataFrame(
+        {"unique_id": ["OLD", "OLD2"], "rate": [0.0, 0.0], "n": [28, 28], "long_run": [3.0, 3.0]}
+    )
+    cats = pl.DataFrame({"unique_id": ["OLD", "OLD2"], "category": ["bolts"] * 2})
     got = _flat_rates(planned, rate, cats, planned, 14.0).sort("unique_id")
-    assert got["mean"].to_list() == [0.0, 3.0, 0.5]
+    assert got["mean"].to_list() == [0.0, 3.0]
 
 
 def _weekly(days: int, start: date = date(2026, 1, 1)) -> pl.DataFrame:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from shortage_radar.forecast.predict import plan
-from shortage_radar.forecast.select import add_quantiles, inactive_choice, keep_best
+from shortage_radar.forecast.select import add_quantiles, keep_best
 from shortage_radar.forecast.spread import (
     cv_pinball,
     idle_windows,
@@ -93,22 +93,11 @@ def test_idle_windows_take_series_without_recent_demand() -> None:
     # sold -> not a series that went quiet
     fit = _series(A=[1, 0, 0, 0, 2, 0, 5], B=[0, 0, 1, 0, 0, 0, 0], C=[0] * 7)
     cut = D0 + timedelta(days=3)
-    got = idle_windows(fit, [cut], idle=3, h=2, models=("Zero",), year=2)
+    got = idle_windows(fit, [cut], idle=3, h=2, long_run=False)
     assert got.select("unique_id", "y", "yhat").rows() == [("A", 2.0, 0.0), ("A", 0.0, 0.0)]
     assert set(got["demand_class"]) == {"inactive"}
-    # LongRunRate: its mean up to the cutoff 1/4; LastYearRate (a "year" of 2): 0, of 4: 1/4
-    got = idle_windows(fit, [cut], idle=3, h=2, models=("LongRunRate", "LastYearRate"), year=2)
-    assert got.select("model", "yhat").rows() == [
-        ("LongRunRate", 0.25),
-        ("LongRunRate", 0.25),
-        ("LastYearRate", 0.0),
-        ("LastYearRate", 0.0),
-    ]
-    got = idle_windows(fit, [cut], idle=3, h=2, models=("LastYearRate",), year=4)
+    got = idle_windows(fit, [cut], idle=3, h=2, long_run=True)
     assert got["yhat"].to_list() == [0.25, 0.25]
-    # no origins (too short for cross-validation): no rows, the columns still
-    got = idle_windows(fit, [], idle=3, h=2, models=("Zero",), year=4)
-    assert got.is_empty() and {"model", "yhat", "demand_class"} <= set(got.columns)
 
 
 def test_keep_best_keeps_the_class_choice_unless_beaten_by_the_margin() -> None:
@@ -191,53 +180,3 @@ def test_a_series_without_a_choice_gets_its_classs_most_chosen_model_unpinned() 
         ("C", "ADIDA+IMAPA", "+", "default"),
         ("S", "AutoETS", "", "default"),
     ]
-
-
-def test_auto_picks_the_inactive_rate_of_lowest_rmsse_on_the_idle_windows() -> None:
-    # cutoff day 6, idle 3: A sold 4 on day 0 only, B 2 on day 2 only, then each 1 a day for
-    # the 2 days after. Means up to the cutoff: LongRunRate A 4/6, B 2/6; LastYearRate (a
-    # "year" of 4, days 3-6): both 0, as Zero. Squared errors per day: Zero 1 and 1;
-    # LongRunRate (1/3)^2 and (2/3)^2, so it wins on both series whatever their scales.
-    fit = _series(A=[4, 0, 0, 0, 0, 0, 0, 1, 1], B=[0, 0, 2, 0, 0, 0, 0, 1, 1])
-    cut = D0 + timedelta(days=6)
-    rows = idle_windows(
-        fit, [cut], idle=3, h=2, models=("Zero", "LongRunRate", "LastYearRate"), year=4
-    )
-    assert inactive_choice(rows, fit) == "LongRunRate"
-    # sold again 0 a day after: Zero and LastYearRate are exact, Zero is listed first
-    quiet = fit.with_columns(y=pl.when(pl.col("ds") > cut).then(0.0).otherwise("y"))
-    rows = idle_windows(
-        quiet, [cut], idle=3, h=2, models=("Zero", "LongRunRate", "LastYearRate"), year=4
-    )
-    assert inactive_choice(rows, quiet) == "Zero"
-    # a year of 5 (days 2-6): LastYearRate A 0, B 2/5 beats LongRunRate on B ((3/5)^2 against
-    # (2/3)^2) but not in the mean RMSSE (scale_sq A 16/6, B 8/6): LR (0.204 + 0.577) / 2 = 0.39,
-    # LY (0.612 + 0.520) / 2 = 0.57
-    rows = idle_windows(
-        fit, [cut], idle=3, h=2, models=("Zero", "LongRunRate", "LastYearRate"), year=5
-    )
-    assert inactive_choice(rows, fit) == "LongRunRate"
-    assert inactive_choice(rows.clear(), fit) == "Zero"
-
-
-def test_plan_with_auto_gives_inactive_series_the_model_the_last_selection_chose() -> None:
-    stored = pl.DataFrame(
-        {
-            "unique_id": ["OLD"],
-            "demand_class": ["inactive"],
-            "model": ["LastYearRate"],
-            "spec": "",
-            "status": ["inactive"],
-            "overdispersion": 0.1,
-            "shock_var": 0.1,
-            "level_var": 0.0,
-            "quantile_method": "NegBin",
-        }
-    )
-    classes = pl.DataFrame({"unique_id": ["OLD", "OLD2"], "demand_class": "inactive"})
-    auto = Settings(forecast={"inactive_model": "auto"})
-    assert plan(stored, classes, auto)["model"].to_list() == ["LastYearRate"] * 2
-    # before any selection: Zero; a set model is used whatever was stored
-    assert plan(None, classes, auto)["model"].to_list() == ["Zero"] * 2
-    long_run = Settings(forecast={"inactive_model": "LongRunRate"})
-    assert plan(stored, classes, long_run)["model"].to_list() == ["LongRunRate"] * 2

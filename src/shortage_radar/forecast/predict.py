@@ -19,7 +19,7 @@ from shortage_radar.forecast.select import (
     fill_dispersion,
     portfolio_of,
 )
-from shortage_radar.forecast.spread import DEFAULT, INACTIVE_RATES, YEAR, recent_quantiles
+from shortage_radar.forecast.spread import DEFAULT, YEAR, recent_quantiles
 from shortage_radar.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class Forecast:
 
 
 # Models that are a constant rate, computed here rather than fitted by statsforecast.
-FLAT = ["NewRate", *INACTIVE_RATES]
+FLAT = ["NewRate", "Zero", "LongRunRate"]
 
 
 @dataclass
@@ -57,24 +57,19 @@ KeptModels = dict[tuple[str, str], Kept]
 def plan(stored: pl.DataFrame | None, classes: pl.DataFrame, settings: Settings) -> pl.DataFrame:
     """Per series the model to use today: its stored choice unless its class says otherwise.
 
-    `new` series get a blended rate, `inactive` ones `[forecast] inactive_model` (zero, their
-    long-run rate or their last year's; with `auto` the one the last selection chose, zero
-    before any); a series with no stored choice (unseen or inactive at the last
+    `new` series get a blended rate, `inactive` ones `[forecast] inactive_model` (zero, or
+    their long-run rate); a series with no stored choice (unseen or inactive at the last
     selection) gets, until the next one, the model its class's series chose most then (in its
     automatic form), else its class's first model.
     quantile_method (spread.py): the series' stored one, else its class's (inactive series:
     the inactive class's, chosen at selection), else NegBin (new series).
     """
-    if stored is None:
-        stored = pl.DataFrame(schema=_STORED)
-    inactive: str = settings.forecast.inactive_model
-    if inactive == "auto":
-        chosen = stored.filter(pl.col("status") == "inactive")["model"]
-        inactive = chosen.mode().sort()[0] if chosen.len() else next(iter(INACTIVE_RATES))
     first = {c: ms[0] for c, ms in portfolio_of(settings).items()} | {
         "new": "NewRate",
-        "inactive": inactive,
+        "inactive": settings.forecast.inactive_model,
     }
+    if stored is None:
+        stored = pl.DataFrame(schema=_STORED)
     if "quantile_method" not in stored.columns:  # stored before quantile methods existed
         stored = stored.with_columns(quantile_method=pl.lit(None, pl.String))
     # the class's method (its inactive series' rows carry the inactive class's)
@@ -186,10 +181,7 @@ def forecast(
     parts = [_combine(runs, components, failed)]
     recent = fit.filter(from_end() <= window)
     rate = recent.group_by("unique_id").agg(rate=pl.col("y").mean(), n=pl.len())
-    whole = fit.group_by("unique_id").agg(
-        long_run=pl.col("y").mean(), last_year=pl.col("y").tail(YEAR[freq]).mean()
-    )
-    rate = rate.join(whole, on="unique_id")
+    rate = rate.join(fit.group_by("unique_id").agg(long_run=pl.col("y").mean()), on="unique_id")
     flat = planned.filter(pl.col("model").is_in(FLAT) | pl.col("unique_id").is_in(failed))
     flat = flat.with_columns(
         model=pl.when(pl.col("unique_id").is_in(failed)).then(pl.lit("fallback")).otherwise("model")
@@ -315,8 +307,8 @@ def _flat_rates(
     planned: pl.DataFrame,
     prior: float,
 ) -> pl.DataFrame:
-    """A constant rate per series: for the inactive models their INACTIVE_RATES (zero, the
-    mean of the whole fitted history, of its last year), the recent mean for `fallback`, and for
+    """A constant rate per series: zero for `Zero`, the mean of the whole fitted history for
+    `LongRunRate`, the recent mean for `fallback`, and for
     `NewRate` the credibility blend (n * own + prior * category) / (n + prior) (Bühlmann 1967),
     where the category's rate is the median recent rate of its established series (not new,
     not inactive): the typical item of the category, not the mean that its few fast movers
@@ -333,17 +325,24 @@ def _flat_rates(
     )
     f = flat.join(rate, on="unique_id", how="left").join(categories, on="unique_id", how="left")
     f = f.join(cat_rate, on="category", how="left").with_columns(
-        pl.col("rate", "n", "long_run", "last_year").fill_null(0)
+        pl.col("rate", "n", "long_run").fill_null(0)
     )
     blend = (
         pl.when(pl.col("cat_rate").is_not_null())
         .then((pl.col("n") * pl.col("rate") + prior * pl.col("cat_rate")) / (pl.col("n") + prior))
         .otherwise("rate")
     )
-    mean: Any = pl.when(pl.col("model") == "NewRate").then(blend)
-    for name, value in INACTIVE_RATES.items():
-        mean = mean.when(pl.col("model") == name).then(value)
-    return f.select("unique_id", "model", mean=mean.otherwise("rate"))
+    return f.select(
+        "unique_id",
+        "model",
+        mean=pl.when(pl.col("model") == "Zero")
+        .then(0.0)
+        .when(pl.col("model") == "LongRunRate")
+        .then(pl.col("long_run"))
+        .when(pl.col("model") == "NewRate")
+        .then(blend)
+        .otherwise("rate"),
+    )
 
 
 def _future(fit: pl.DataFrame, freq: str, h: int) -> pl.Series:

@@ -23,9 +23,7 @@ from shortage_radar.forecast.portfolio import (
     periods,
 )
 from shortage_radar.forecast.spread import (
-    CV_SCHEMA,
     DEFAULT,
-    INACTIVE_RATES,
     METHODS,
     YEAR,
     cv_pinball,
@@ -125,7 +123,16 @@ def select(
     cv = (
         pl.concat(cv_parts).with_columns(pl.col("yhat").clip(0.0))
         if cv_parts
-        else pl.DataFrame(schema=CV_SCHEMA)
+        else pl.DataFrame(
+            schema={
+                "unique_id": pl.String,
+                "cutoff": pl.Date,
+                "ds": pl.Date,
+                "y": pl.Float64,
+                "model": pl.String,
+                "yhat": pl.Float64,
+            }
+        )
     ).join(classes.select("unique_id", "demand_class"), on="unique_id")
     first_cutoff = cv.group_by("unique_id").agg(first=pl.col("cutoff").min())
     scale = scales(fit.join(first_cutoff, on="unique_id").filter(pl.col("ds") <= pl.col("first")))
@@ -164,8 +171,7 @@ def _with_methods(
     settings: Settings,
 ) -> pl.DataFrame:
     """`models` with each series' quantile_method (spread.py), plus one row per inactive series
-    (status `inactive`, model `[forecast] inactive_model`, with `auto` inactive_choice's)
-    carrying the inactive class's method.
+    (status `inactive`, model `[forecast] inactive_model`) carrying the inactive class's method.
 
     Active series: the methods scored on their chosen model's windows, kept by keep_best with
     the switch margin; series without windows get their class's method. Inactive series: the
@@ -175,14 +181,11 @@ def _with_methods(
     probs, last = list(cfg.quantiles), YEAR[settings.freq]
     cols = ["unique_id", "demand_class", "cutoff", "ds", "y", "yhat"]
     scored = cv_pinball(chosen_cv.select(cols), fit, None, probs, last)
+    long_run = cfg.inactive_model == "LongRunRate"
     cutoffs = chosen_cv["cutoff"].unique().sort().to_list()
     idle = -(-settings.classify.inactive_days // DAYS[settings.freq])
     h = periods(cfg, "cv_horizon", settings.freq)
-    auto = cfg.inactive_model == "auto"
-    candidates = tuple(INACTIVE_RATES) if auto else (cfg.inactive_model,)
-    idle_cv = idle_windows(fit, cutoffs, idle, h, candidates, last)
-    inactive_model = inactive_choice(idle_cv, fit) if auto else cfg.inactive_model
-    idle_rows = idle_cv.filter(pl.col("model") == inactive_model).drop("model")
+    idle_rows = idle_windows(fit, cutoffs, idle, h, long_run)
     if not idle_rows.is_empty():
         c = models.filter(pl.col("status") == "selected")["overdispersion"].median()
         params = (
@@ -209,7 +212,7 @@ def _with_methods(
     inactive = classes.filter(pl.col("demand_class") == "inactive").select(
         "unique_id",
         "demand_class",
-        model=pl.lit(inactive_model),
+        model=pl.lit(cfg.inactive_model),
         status=pl.lit("inactive"),
     )
     return (
@@ -224,20 +227,6 @@ def _with_methods(
         )
         .drop("class_method")
     )
-
-
-def inactive_choice(idle_cv: pl.DataFrame, fit: pl.DataFrame) -> str:
-    """The inactive class's model: of INACTIVE_RATES, the lowest mean RMSSE over the series
-    inactive at the origins of `idle_cv` (idle_windows), the first on a tie or without rows:
-    the evidence the other classes' choice rests on (class_best).
-    """
-    order = {m: i for i, m in enumerate(INACTIVE_RATES)}
-    if idle_cv.is_empty():
-        return next(iter(order))
-    first = idle_cv.group_by("unique_id").agg(first=pl.col("cutoff").min())
-    scale = scales(fit.join(first, on="unique_id").filter(pl.col("ds") <= pl.col("first")))
-    portfolio = {"inactive": tuple(order)}
-    return class_best(idle_cv, scale, portfolio)["inactive"]
 
 
 def choose(

@@ -34,23 +34,6 @@ from shortage_radar.forecast.uncertainty import dispersion, quantiles
 METHODS = ("NegBin", "Empirical", "Mix")
 DEFAULT = "NegBin"
 YEAR = {"D": 365, "W": 52, "M": 12}
-# The columns of cross-validation rows (select.select's cv, before their demand_class)
-CV_SCHEMA = {
-    "unique_id": pl.String,
-    "cutoff": pl.Date,
-    "ds": pl.Date,
-    "y": pl.Float64,
-    "model": pl.String,
-    "yhat": pl.Float64,
-}
-# What an inactive series is forecast, per [forecast] inactive_model, over columns long_run (the
-# mean of its fitted history) and last_year (of its last year); "auto" picks one of them at
-# selection by its cross-validation on the series that were inactive at each origin.
-INACTIVE_RATES = {
-    "Zero": pl.lit(0.0),
-    "LongRunRate": pl.col("long_run"),
-    "LastYearRate": pl.col("last_year"),
-}
 
 
 def qcols(probs: list[float]) -> list[str]:
@@ -154,43 +137,37 @@ def cv_pinball(
 
 
 def idle_windows(
-    fit: pl.DataFrame, cutoffs: list[date], idle: int, h: int, models: tuple[str, ...], year: int
+    fit: pl.DataFrame, cutoffs: list[date], idle: int, h: int, long_run: bool
 ) -> pl.DataFrame:
     """Cross-validation rows of the series inactive at each origin: demand_class `inactive`.
 
     A series is inactive at a cutoff when it had demand before but none in the `idle` periods
-    up to and including it; its rows are the `h` periods after the cutoff, one per model of
-    `models` with yhat what that model forecasts an inactive series (INACTIVE_RATES): 0 (Zero),
-    the mean of its periods up to the cutoff (LongRunRate) or of the last `year` of them
-    (LastYearRate). Out: unique_id, demand_class, cutoff, ds, y, model, yhat.
+    up to and including it; its rows are the `h` periods after the cutoff, with yhat what an
+    inactive series is forecast: 0, or with `long_run` the mean of its periods up to the cutoff.
+    Out: unique_id, demand_class, cutoff, ds, y, yhat.
     """
-    parts: list[pl.DataFrame] = []
+    parts = []
     for cut in cutoffs:
         before = fit.filter(pl.col("ds") <= cut)
-        last = pl.col("ds").rank("ordinal", descending=True)
         state = before.group_by("unique_id").agg(
             ever=(pl.col("y") > 0).any(),
-            recent=(pl.col("y").filter(last <= idle) > 0).any(),
+            recent=(
+                pl.col("y").filter(pl.col("ds").rank("ordinal", descending=True) <= idle) > 0
+            ).any(),
             n=pl.len(),
             long_run=pl.col("y").mean(),
-            last_year=pl.col("y").filter(last <= year).mean(),
         )
         ids = state.filter(pl.col("ever") & ~pl.col("recent") & (pl.col("n") > idle))
         after = fit.filter(pl.col("ds") > cut).join(ids, on="unique_id")
         after = after.filter(pl.col("ds").rank("ordinal").over("unique_id") <= h)
-        parts.extend(
+        parts.append(
             after.select(
                 "unique_id",
                 demand_class=pl.lit("inactive"),
                 cutoff=pl.lit(cut),
                 ds="ds",
                 y="y",
-                model=pl.lit(m),
-                yhat=INACTIVE_RATES[m],
+                yhat=pl.col("long_run") if long_run else pl.lit(0.0),
             )
-            for m in models
         )
-    # no cutoffs: the columns still, for the caller's filters
-    return (
-        pl.concat(parts) if parts else pl.DataFrame(schema=CV_SCHEMA | {"demand_class": pl.String})
-    )
+    return pl.concat(parts) if parts else pl.DataFrame()
