@@ -9,11 +9,13 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
+from shortage_radar.forecast.alive import alive
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import engine_for
-from shortage_radar.forecast.portfolio import periods
+from shortage_radar.forecast.portfolio import DAYS, periods
 from shortage_radar.forecast.predict import KeptModels, forecast, kept_from, plan
 from shortage_radar.forecast.select import select
+from shortage_radar.forecast.spread import YEAR
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db
 
@@ -86,7 +88,7 @@ def build_forecasts(
         if "selected_on" in models.columns
         else models.with_columns(selected_on=pl.lit(selected_on))
     )
-    tables = {"forecasts": rows, "forecast_models": models}
+    tables = {"forecasts": rows, "forecast_models": _with_alive(models, fit, classes, settings)}
     if accuracy is not None:
         tables["forecast_accuracy"] = accuracy.join(keys, on="unique_id", how="left").with_columns(
             evaluated_on=pl.lit(as_of)
@@ -100,6 +102,28 @@ def build_forecasts(
         fallbacks=result.fallbacks,
         by_model=dict(zip(counts["model"], counts["len"], strict=True)),
     )
+
+
+def _with_alive(
+    models: pl.DataFrame, fit: pl.DataFrame, classes: pl.DataFrame, settings: Settings
+) -> pl.DataFrame:
+    """`models` with alive: for inactive series forecast at their long-run rate, the chance
+    they still sell (alive.py: over the projection's horizon, from monthly origins over the
+    last year); null (taken as 1) for the rest, and for all when they are forecast zero."""
+    cfg = settings.forecast
+    if cfg.inactive_model != "LongRunRate" or not cfg.inactive_alive:
+        return models.with_columns(alive=pl.lit(None, dtype=pl.Float64))
+    per = DAYS[settings.freq]
+    chance = alive(
+        fit,
+        classes,
+        idle=-(-settings.classify.inactive_days // per),
+        horizon=-(-settings.supply.projection_days // per),
+        # monthly origins over the last year: enough idle series, few passes
+        origins=12,
+        step=max(1, YEAR[settings.freq] // 12),
+    )
+    return models.join(chance, on="unique_id", how="left")
 
 
 def _stored(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:

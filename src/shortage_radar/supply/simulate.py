@@ -43,6 +43,9 @@ class Inputs:
     order_need: np.ndarray  # [o] cumulative units of its series' lines up to it
     order_day: np.ndarray  # [o] requested day (negative: past due)
     days: int  # days projected and published
+    # [s] chance each series still sells (forecast/alive.py); its other paths have no demand
+    # in the projection, while the reorder levels read all paths (None: 1 for all)
+    alive: np.ndarray | None = None
 
 
 @dataclass
@@ -88,7 +91,7 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
         arrivals = _arrivals(x, lo, hi, n_paths)
         p = project(
             x.on_hand[lo:hi],
-            demand,
+            demand if x.alive is None else demand * _alive_paths(x.alive[lo:hi], n_paths, seed, lo),
             x.booked[lo:hi],
             x.past_due[lo:hi],
             arrivals,
@@ -131,6 +134,18 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
         if name != "ship"
     }
     return Outcome(**joined, ship=ship)
+
+
+def _alive_paths(alive: np.ndarray, n_paths: int, seed: int, first: int) -> np.ndarray:
+    """[s, p, 1] 1 on the paths where series s still sells (a share `alive` of them), else 0.
+
+    Each series draws from its own stream (seed, first + s), as the demand paths do, so the
+    paths do not depend on the chunking."""
+    mask = np.ones((alive.size, n_paths, 1))
+    for i in np.nonzero(alive < 1)[0]:
+        u = np.random.default_rng([seed, first + int(i)]).random(n_paths)
+        mask[i, :, 0] = u < alive[i]
+    return mask
 
 
 def _arrivals(x: Inputs, lo: int, hi: int, n_paths: int) -> np.ndarray:

@@ -1,0 +1,99 @@
+"""How likely an inactive series is to sell again, from how long it has been idle.
+
+A part that has not sold for a while may have died (superseded, the car model gone) or be
+between sales; the longer the silence against its rate, the likelier dead. Recency is the
+evidence "buy till you die" models rest on (Fader, Hardie & Lee 2005, "Counting your customers
+the easy way: an alternative to the Pareto/NBD model", Marketing Science 24). Here the chance
+is measured on the series' own history rather than fitted to a parametric model: at past
+origins, of the series idle there, how many sold within the horizon after, against how many
+would have had they all still been selling at their long-run rate (Poisson), by idle length,
+made non-increasing in it (isotonic regression, weighted by the expected count).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+from scipy.optimize import isotonic_regression
+
+
+def idle_state(fit: pl.DataFrame, cut: date, idle: int) -> pl.DataFrame:
+    """The series inactive at `cut` (sold before, nothing in the `idle` periods up to and
+    including it, more than `idle` periods of history): unique_id, idle_for (periods since the
+    last sale), rate (mean of y up to the cut)."""
+    before = fit.filter(pl.col("ds") <= cut).sort("unique_id", "ds")
+    state = before.group_by("unique_id").agg(
+        n=pl.len(),
+        # periods after the last one with a sale (n when none)
+        idle_for=pl.len() - 1 - (pl.col("y") > 0).arg_true().max(),
+        rate=pl.col("y").mean(),
+    )
+    return (
+        state.filter(pl.col("idle_for").is_not_null() & (pl.col("idle_for") >= idle))
+        .filter(pl.col("n") > idle)
+        .select("unique_id", pl.col("idle_for").cast(pl.Int64), "rate")
+    )
+
+
+def comeback_curve(
+    fit: pl.DataFrame, idle: int, horizon: int, origins: int, step: int = 1
+) -> pl.DataFrame:
+    """P(still selling) by idle length: idle_for, alive (in [0, 1], non-increasing).
+
+    Origins: `origins` periods `step` apart, the last the latest whose `horizon` periods
+    after are all in `fit`. At
+    each, every idle series scores sold (any y > 0 in the horizon) against expected
+    1 - exp(-rate * horizon); per idle_for, alive = sum(sold) / sum(expected), capped at 1.
+    Empty when no series was idle at any origin.
+    """
+    dates = fit["ds"].unique().sort()
+    last = dates.len() - horizon - 1
+    cuts = [dates[i] for i in range(last, max(-1, last - origins * step), -step)]
+    parts = []
+    for cut in cuts:
+        state = idle_state(fit, cut, idle)
+        after = fit.filter(pl.col("ds") > cut).join(state, on="unique_id")
+        after = after.filter(pl.col("ds").rank("ordinal").over("unique_id") <= horizon)
+        sold = after.group_by("unique_id").agg(sold=(pl.col("y") > 0).any())
+        parts.append(state.join(sold, on="unique_id"))
+    empty = pl.DataFrame(schema={"idle_for": pl.Int64, "alive": pl.Float64})
+    if not parts or not sum(p.height for p in parts):
+        return empty
+    by = (
+        pl.concat(parts)
+        .group_by("idle_for")
+        .agg(
+            sold=pl.col("sold").sum().cast(pl.Float64),
+            expected=(1 - (-pl.col("rate") * horizon).exp()).sum(),
+        )
+        .filter(pl.col("expected") > 0)
+        .sort("idle_for")
+    )
+    if by.is_empty():
+        return empty
+    ratio = (by["sold"] / by["expected"]).to_numpy()
+    fitted = isotonic_regression(ratio, weights=by["expected"].to_numpy(), increasing=False)
+    return by.select("idle_for", alive=pl.Series(np.clip(fitted.x, 0.0, 1.0)))
+
+
+def alive(
+    fit: pl.DataFrame, classes: pl.DataFrame, idle: int, horizon: int, origins: int, step: int
+) -> pl.DataFrame:
+    """Per inactive series (demand_class `inactive` in `classes`) at the end of `fit`: its
+    unique_id and alive, the comeback curve read at its idle length (the nearest shorter one
+    measured; the shortest where it is shorter than all). Series the curve cannot speak for
+    (none measured) are left out: they keep 1."""
+    curve = comeback_curve(fit, idle, horizon, origins, step)
+    ids = classes.filter(pl.col("demand_class") == "inactive").select("unique_id")
+    if curve.is_empty() or ids.is_empty():
+        return pl.DataFrame(schema={"unique_id": pl.String, "alive": pl.Float64})
+    end: date = fit["ds"].max()  # type: ignore[assignment]
+    now = idle_state(fit.join(ids, on="unique_id"), end, idle)
+    return (
+        now.sort("idle_for")
+        .join_asof(curve, on="idle_for", strategy="backward")
+        .with_columns(pl.col("alive").fill_null(curve["alive"][0]))
+        .select("unique_id", "alive")
+    )
