@@ -91,7 +91,7 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
         arrivals = _arrivals(x, lo, hi, n_paths)
         p = project(
             x.on_hand[lo:hi],
-            demand if x.alive is None else demand * _alive_paths(x.alive[lo:hi], n_paths, seed, lo),
+            demand if x.alive is None else _live(demand, x.alive[lo:hi], seed, lo),
             x.booked[lo:hi],
             x.past_due[lo:hi],
             arrivals,
@@ -136,16 +136,20 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
     return Outcome(**joined, ship=ship)
 
 
-def _alive_paths(alive: np.ndarray, n_paths: int, seed: int, first: int) -> np.ndarray:
-    """[s, p, 1] 1 on the paths where series s still sells (a share `alive` of them), else 0.
+def _live(demand: np.ndarray, alive: np.ndarray, seed: int, first: int) -> np.ndarray:
+    """`demand` [s, p, t] with no demand on the paths where series s no longer sells (a share
+    1 - alive[s] of them); `demand` itself when every series still sells.
 
     Each series draws from its own stream (seed, first + s), as the demand paths do, so the
     paths do not depend on the chunking."""
-    mask = np.ones((alive.size, n_paths, 1))
-    for i in np.nonzero(alive < 1)[0]:
-        u = np.random.default_rng([seed, first + int(i)]).random(n_paths)
-        mask[i, :, 0] = u < alive[i]
-    return mask
+    dead = np.nonzero(alive < 1)[0]
+    if dead.size == 0:
+        return demand
+    out = demand.copy()
+    for i in dead:
+        u = np.random.default_rng([seed, first + int(i)]).random(demand.shape[1])
+        out[i, u >= alive[i]] = 0.0
+    return out
 
 
 def _arrivals(x: Inputs, lo: int, hi: int, n_paths: int) -> np.ndarray:
