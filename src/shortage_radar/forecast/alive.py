@@ -26,7 +26,7 @@ def idle_state(fit: pl.DataFrame, cut: date, idle: int) -> pl.DataFrame:
     before = fit.filter(pl.col("ds") <= cut).sort("unique_id", "ds")
     state = before.group_by("unique_id").agg(
         n=pl.len(),
-        # periods after the last one with a sale (n when none)
+        # periods after the last one with a sale (null when none: never sold, not idle)
         idle_for=pl.len() - 1 - (pl.col("y") > 0).arg_true().max(),
         rate=pl.col("y").mean(),
     )
@@ -43,9 +43,9 @@ def comeback_curve(
     """P(still selling) by idle length: idle_for, alive (in [0, 1], non-increasing).
 
     Origins: `origins` periods `step` apart, the last the latest whose `horizon` periods
-    after are all in `fit`. At
-    each, every idle series scores sold (any y > 0 in the horizon) against expected
-    1 - exp(-rate * horizon); per idle_for, alive = sum(sold) / sum(expected), capped at 1.
+    after are all in `fit`. At each, every idle series scores sold (any y > 0 in the
+    horizon) against expected 1 - exp(-rate * horizon); per idle_for, alive =
+    sum(sold) / sum(expected), capped at 1.
     Empty when no series was idle at any origin.
     """
     dates = fit["ds"].unique().sort()
@@ -59,7 +59,7 @@ def comeback_curve(
         sold = after.group_by("unique_id").agg(sold=(pl.col("y") > 0).any())
         parts.append(state.join(sold, on="unique_id"))
     empty = pl.DataFrame(schema={"idle_for": pl.Int64, "alive": pl.Float64})
-    if not parts or not sum(p.height for p in parts):
+    if not parts:
         return empty
     by = (
         pl.concat(parts)

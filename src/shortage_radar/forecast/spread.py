@@ -28,6 +28,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from shortage_radar.forecast.alive import idle_state
 from shortage_radar.forecast.metrics import pinball, scales
 from shortage_radar.forecast.uncertainty import dispersion, quantiles
 
@@ -148,16 +149,7 @@ def idle_windows(
     """
     parts = []
     for cut in cutoffs:
-        before = fit.filter(pl.col("ds") <= cut)
-        state = before.group_by("unique_id").agg(
-            ever=(pl.col("y") > 0).any(),
-            recent=(
-                pl.col("y").filter(pl.col("ds").rank("ordinal", descending=True) <= idle) > 0
-            ).any(),
-            n=pl.len(),
-            long_run=pl.col("y").mean(),
-        )
-        ids = state.filter(pl.col("ever") & ~pl.col("recent") & (pl.col("n") > idle))
+        ids = idle_state(fit, cut, idle)
         after = fit.filter(pl.col("ds") > cut).join(ids, on="unique_id")
         after = after.filter(pl.col("ds").rank("ordinal").over("unique_id") <= h)
         parts.append(
@@ -167,7 +159,7 @@ def idle_windows(
                 cutoff=pl.lit(cut),
                 ds="ds",
                 y="y",
-                yhat=pl.col("long_run") if long_run else pl.lit(0.0),
+                yhat=pl.col("rate") if long_run else pl.lit(0.0),
             )
         )
     return pl.concat(parts) if parts else pl.DataFrame()
