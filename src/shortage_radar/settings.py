@@ -94,9 +94,10 @@ class ForecastSettings(_Section):
     tsb_alpha: tuple[float, float] = (0.1, 0.1)
     new_prior_days: int = Field(14, ge=0)
     inactive_model: Literal["Zero", "LongRunRate"] = "Zero"
-    # with LongRunRate: project an inactive series' stock on the share of paths on which it
-    # still sells (forecast/alive.py); its reorder levels read all paths
-    inactive_alive: bool = True
+    # with LongRunRate: project an inactive series' stock with demand on a share of paths,
+    # its chance to sell within the projection (forecast/alive.py: from its last year's rate,
+    # or by idle length from past comebacks; off: on all); its reorder levels read all paths
+    inactive_alive: Literal["recent_rate", "comeback", "off"] = "recent_rate"
     # processes for the automatic models (engine.py says when a pool pays)
     n_jobs: int = Field(-1, ge=-1)
     portfolio: PortfolioSettings = PortfolioSettings()

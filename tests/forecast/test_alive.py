@@ -1,14 +1,15 @@
-"""The chance an inactive series still sells, by idle length, worked by hand."""
+"""The chance an inactive series sells again, from its last year or its idle length, by hand."""
 
 from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Literal
 
 import polars as pl
 import pytest
 
-from shortage_radar.forecast.alive import alive, comeback_curve, idle_state
+from shortage_radar.forecast.alive import comeback_curve, idle_state, sell_chance
 
 DAYS = [date(2020, m, 1) for m in range(1, 7)]
 # origin (idle 2, horizon 2, one origin): the latest with 2 periods after, DAYS[3]
@@ -49,14 +50,26 @@ def test_comeback_curve_pools_what_would_rise_with_idle_length() -> None:
     assert comeback_curve(fit, 2, 2, 1)["alive"].to_list() == pytest.approx([pooled, pooled])
 
 
-def test_alive_reads_the_curve_at_each_inactive_series_idle_length_now() -> None:
-    classes = pl.DataFrame(
-        {"unique_id": list(SALES), "demand_class": ["inactive"] * 4 + ["smooth"]}
-    )
-    got = alive(FIT, classes, idle=2, horizon=2, origins=1, step=1)
-    # at the end only b (idle 5) and d (idle 2) are idle; b takes idle 3's, the longest measured
+CLASSES = pl.DataFrame({"unique_id": list(SALES), "demand_class": ["inactive"] * 4 + ["smooth"]})
+
+
+def _chance(source: Literal["recent_rate", "comeback"]) -> dict[str, float]:
+    got = sell_chance(FIT, CLASSES, 2, 2, source=source, year=3, origins=1, step=1)
+    return dict(got.rows())
+
+
+def test_comeback_chance_is_the_curve_at_the_idle_length_now_times_the_long_run_rate() -> None:
+    # at the end only b (idle 5, rate 2/6) and d (idle 2, rate 3/6) are idle, a and c sold
+    # within 2 periods, e is not inactive; b takes idle 3's alive, the longest measured
     expected_3 = (1 - math.exp(-0.5)) + (1 - math.exp(-1))
-    assert dict(got.rows()) == pytest.approx({"b": 1 / expected_3, "d": 1.0})
+    assert _chance("comeback") == pytest.approx(
+        {"b": (1 - math.exp(-2 / 3)) / expected_3, "d": 1.0 * (1 - math.exp(-1))}
+    )
+
+
+def test_recent_rate_chance_is_a_poisson_at_the_last_years_mean() -> None:
+    # the last 3 periods: b sold nothing (chance 0), d one unit (mean 1/3 over 2 periods)
+    assert _chance("recent_rate") == pytest.approx({"b": 0.0, "d": 1 - math.exp(-2 / 3)})
 
 
 def test_no_idle_series_at_any_origin_gives_no_curve() -> None:

@@ -1,4 +1,4 @@
-"""The one pass over paths: what the alive share changes and what it leaves alone."""
+"""The one pass over paths: what a chance to sell changes and what it leaves alone."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from shortage_radar.supply.simulate import Inputs, simulate
 PATHS = 1000
 
 
-def _inputs(alive: np.ndarray | None) -> Inputs:
+def _inputs(chance: np.ndarray | None, rate: float = 1.0) -> Inputs:
     n, days = 2, 30
     return Inputs(
-        mean=np.ones((n, days)),  # 1 a day: with nothing on hand a live path runs short at once
+        # the first series 1 a day: with nothing on hand every path runs short at once
+        mean=np.array([[1.0] * days, [rate] * days]),
         shock_var=np.zeros(n),
         level_var=np.zeros(n),
         on_hand=np.zeros(n),
@@ -29,24 +30,32 @@ def _inputs(alive: np.ndarray | None) -> Inputs:
         order_need=np.zeros(0),
         order_day=np.zeros(0, dtype=np.int64),
         days=days,
-        alive=alive,
+        sell_chance=chance,
     )
 
 
-def test_a_dead_share_of_paths_lowers_the_shortage_chance_but_not_the_reorder_levels() -> None:
+def test_a_chance_to_sell_sets_the_share_of_paths_short_but_not_the_reorder_levels() -> None:
     every = simulate(_inputs(None), PATHS, np.random.default_rng(1))
-    half = simulate(_inputs(np.array([1.0, 0.5])), PATHS, np.random.default_rng(1))
-    # all paths short by day 30 (P(no demand in 30 days) = e^-30); with alive 0.5, half of them
+    half = simulate(_inputs(np.array([np.nan, 0.5])), PATHS, np.random.default_rng(1))
+    # all paths short by day 30 (P(no demand in 30 days) = e^-30); with chance 0.5, 500 of them
     assert every.shortage_by[:, -1].tolist() == [1.0, 1.0]
-    assert half.shortage_by[0, -1] == 1.0
-    assert abs(half.shortage_by[1, -1] - 0.5) < 0.05  # 1000 paths: sd 0.016
-    # the stocking decision reads all paths: the same levels as without the alive share
+    assert half.shortage_by[:, -1].tolist() == [1.0, 0.5]
+    # the stocking decision reads all paths: the same levels as without the chance
     np.testing.assert_array_equal(half.reorder_point, every.reorder_point)
     np.testing.assert_array_equal(half.order_up_to, every.order_up_to)
     np.testing.assert_array_equal(half.expected_on_hand[0], every.expected_on_hand[0])
 
 
-def test_alive_zero_leaves_no_shortage_at_all() -> None:
+def test_a_chance_above_the_drawn_share_copies_paths_that_sell() -> None:
+    # 0.01 a day: P(any demand in 30 days) = 1 - e^-0.3 = 0.26 as drawn, 0.8 when told
+    drawn = simulate(_inputs(None, rate=0.01), PATHS, np.random.default_rng(1))
+    told = simulate(_inputs(np.array([np.nan, 0.8]), rate=0.01), PATHS, np.random.default_rng(1))
+    assert abs(drawn.shortage_by[1, -1] - (1 - np.exp(-0.3))) < 0.05  # 1000 paths: sd 0.014
+    assert told.shortage_by[1, -1] == 0.8
+    np.testing.assert_array_equal(told.reorder_point, drawn.reorder_point)
+
+
+def test_chance_zero_leaves_no_shortage_at_all() -> None:
     none = simulate(_inputs(np.array([0.0, 0.0])), PATHS, np.random.default_rng(1))
     assert none.shortage_by.max() == 0.0
     assert none.reorder_point.min() > 0  # still stocked for the demand it may have

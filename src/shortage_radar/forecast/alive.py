@@ -1,18 +1,28 @@
-"""How likely an inactive series is to sell again, from how long it has been idle.
+"""How likely an inactive series is to sell again within a horizon.
 
 A part that has not sold for a while may have died (superseded, the car model gone) or be
-between sales; the longer the silence against its rate, the likelier dead. Recency is the
-evidence "buy till you die" models rest on (Fader, Hardie & Lee 2005, "Counting your customers
-the easy way: an alternative to the Pareto/NBD model", Marketing Science 24). Here the chance
-is measured on the series' own history rather than fitted to a parametric model: at past
-origins, of the series idle there, how many sold within the horizon after, against how many
-would have had they all still been selling at their long-run rate (Poisson), by idle length,
-made non-increasing in it (isotonic regression, weighted by the expected count).
+between sales. Two measures of the chance it sells within the horizon, both from data before
+the forecast date only:
+
+- recent_rate: a Poisson at its mean over the last year, 1 - exp(-horizon * mean). The rate
+  of the last year falls as the silence grows, and reaches zero after a year of it.
+- comeback: recency as in "buy till you die" models (Fader, Hardie & Lee 2005, "Counting your
+  customers the easy way: an alternative to the Pareto/NBD model", Marketing Science 24),
+  measured on the series' own history rather than fitted to a parametric model: at past
+  origins, of the series idle there, how many sold within the horizon after, against how many
+  would have had they all still been selling at their long-run rate (Poisson), by idle length,
+  made non-increasing in it (isotonic regression, weighted by the expected count); a series'
+  chance is that share of what its long-run rate gives.
+
+On carparts the last year's rate ranks which idle parts sell again better than idle length
+does (BENCHMARKS.md, the carparts backtest): the curve needs idle spells seen at past origins,
+which a short history has few of.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -78,22 +88,48 @@ def comeback_curve(
     return by.select("idle_for", alive=pl.Series(np.clip(fitted.x, 0.0, 1.0)))
 
 
-def alive(
-    fit: pl.DataFrame, classes: pl.DataFrame, idle: int, horizon: int, origins: int, step: int
+def sell_chance(
+    fit: pl.DataFrame,
+    classes: pl.DataFrame,
+    idle: int,
+    horizon: int,
+    *,
+    source: Literal["recent_rate", "comeback"],
+    year: int,
+    origins: int,
+    step: int,
 ) -> pl.DataFrame:
-    """Per inactive series (demand_class `inactive` in `classes`) at the end of `fit`: its
-    unique_id and alive, the comeback curve read at its idle length (the nearest shorter one
-    measured; the shortest where it is shorter than all). Series the curve cannot speak for
-    (none measured) are left out: they keep 1."""
-    curve = comeback_curve(fit, idle, horizon, origins, step)
+    """Per inactive series (demand_class `inactive` in `classes`) idle at the end of `fit`:
+    unique_id and sell_chance, the chance it sells within `horizon` periods.
+
+    recent_rate: 1 - exp(-horizon * its mean over the last `year` periods). comeback: the
+    comeback curve (`origins` origins `step` apart) read at its idle length (the nearest
+    shorter one measured; the shortest where it is shorter than all), times
+    1 - exp(-horizon * its long-run rate); none when the curve is empty.
+    """
+    empty = pl.DataFrame(schema={"unique_id": pl.String, "sell_chance": pl.Float64})
     ids = classes.filter(pl.col("demand_class") == "inactive").select("unique_id")
-    if curve.is_empty() or ids.is_empty():
-        return pl.DataFrame(schema={"unique_id": pl.String, "alive": pl.Float64})
+    if ids.is_empty():
+        return empty
+    mine = fit.join(ids, on="unique_id")
     end: date = fit["ds"].max()  # type: ignore[assignment]
-    now = idle_state(fit.join(ids, on="unique_id"), end, idle)
+    now = idle_state(mine, end, idle)
+    if source == "recent_rate":
+        recent = mine.sort("ds").group_by("unique_id").agg(rate=pl.col("y").tail(year).mean())
+        return (
+            now.select("unique_id")
+            .join(recent, on="unique_id")
+            .select("unique_id", sell_chance=1 - (-pl.col("rate") * horizon).exp())
+        )
+    curve = comeback_curve(fit, idle, horizon, origins, step)
+    if curve.is_empty():
+        return empty
     return (
         now.sort("idle_for")
         .join_asof(curve, on="idle_for", strategy="backward")
         .with_columns(pl.col("alive").fill_null(curve["alive"][0]))
-        .select("unique_id", "alive")
+        .select(
+            "unique_id",
+            sell_chance=pl.col("alive") * (1 - (-pl.col("rate") * horizon).exp()),
+        )
     )

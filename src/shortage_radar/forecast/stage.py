@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from shortage_radar.forecast.alive import alive
+from shortage_radar.forecast.alive import sell_chance
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import engine_for
 from shortage_radar.forecast.portfolio import DAYS, periods
@@ -88,7 +88,10 @@ def build_forecasts(
         if "selected_on" in models.columns
         else models.with_columns(selected_on=pl.lit(selected_on))
     )
-    tables = {"forecasts": rows, "forecast_models": _with_alive(models, fit, classes, settings)}
+    tables = {
+        "forecasts": rows,
+        "forecast_models": _with_sell_chance(models, fit, classes, settings),
+    }
     if accuracy is not None:
         tables["forecast_accuracy"] = accuracy.join(keys, on="unique_id", how="left").with_columns(
             evaluated_on=pl.lit(as_of)
@@ -104,22 +107,24 @@ def build_forecasts(
     )
 
 
-def _with_alive(
+def _with_sell_chance(
     models: pl.DataFrame, fit: pl.DataFrame, classes: pl.DataFrame, settings: Settings
 ) -> pl.DataFrame:
-    """`models` with alive: for inactive series forecast at their long-run rate, the chance
-    they still sell (alive.py: over the projection's horizon, from monthly origins over the
-    last year); null (taken as 1) for the rest, and for all when they are forecast zero."""
+    """`models` with sell_chance: for inactive series forecast at their long-run rate, the
+    chance they sell within the projection's horizon ([forecast] inactive_alive, alive.py);
+    null (demand on all paths) for the rest, and for all when they are forecast zero."""
     cfg = settings.forecast
-    if cfg.inactive_model != "LongRunRate" or not cfg.inactive_alive:
-        return models.with_columns(alive=pl.lit(None, dtype=pl.Float64))
+    if cfg.inactive_model != "LongRunRate" or cfg.inactive_alive == "off":
+        return models.with_columns(sell_chance=pl.lit(None, dtype=pl.Float64))
     per = DAYS[settings.freq]
-    chance = alive(
+    chance = sell_chance(
         fit,
         classes,
         idle=-(-settings.classify.inactive_days // per),
         horizon=-(-settings.supply.projection_days // per),
-        # monthly origins over the last year: enough idle series, few passes
+        source=cfg.inactive_alive,
+        year=YEAR[settings.freq],
+        # comeback: monthly origins over the last year, enough idle series, few passes
         origins=12,
         step=max(1, YEAR[settings.freq] // 12),
     )

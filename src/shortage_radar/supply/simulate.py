@@ -43,9 +43,10 @@ class Inputs:
     order_need: np.ndarray  # [o] cumulative units of its series' lines up to it
     order_day: np.ndarray  # [o] requested day (negative: past due)
     days: int  # days projected and published
-    # [s] chance each series still sells (forecast/alive.py); its other paths have no demand
-    # in the projection, while the reorder levels read all paths (None: 1 for all)
-    alive: np.ndarray | None = None
+    # [s] chance each series sells within the projection (forecast/alive.py; NaN: none
+    # given): the projection has demand on that share of its paths, while the reorder levels
+    # read all paths as drawn (None: NaN for all)
+    sell_chance: np.ndarray | None = None
 
 
 @dataclass
@@ -91,7 +92,9 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
         arrivals = _arrivals(x, lo, hi, n_paths)
         p = project(
             x.on_hand[lo:hi],
-            demand if x.alive is None else _live(demand, x.alive[lo:hi], seed, lo),
+            demand
+            if x.sell_chance is None
+            else _selling(demand, x.sell_chance[lo:hi], days, seed, lo),
             x.booked[lo:hi],
             x.past_due[lo:hi],
             arrivals,
@@ -136,19 +139,32 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
     return Outcome(**joined, ship=ship)
 
 
-def _live(demand: np.ndarray, alive: np.ndarray, seed: int, first: int) -> np.ndarray:
-    """`demand` [s, p, t] with no demand on the paths where series s no longer sells (a share
-    1 - alive[s] of them); `demand` itself when every series still sells.
+def _selling(
+    demand: np.ndarray, chance: np.ndarray, days: int, seed: int, first: int
+) -> np.ndarray:
+    """`demand` [s, p, t] with demand in the first `days` days on round(chance[s] * p) of the
+    paths of each series with a chance (NaN: as drawn), so the projection's P(any demand) is
+    that chance and the demand given some is as drawn: paths with demand are kept at random
+    down to that many, or, where fewer have any, paths without are replaced by copies of
+    paths with (picked at random). `demand` itself when no series has a chance.
 
-    Each series draws from its own stream (seed, first + s), as the demand paths do, so the
+    Each series picks from its own stream (seed, first + s), as the demand paths do, so the
     paths do not depend on the chunking."""
-    dead = np.nonzero(alive < 1)[0]
-    if dead.size == 0:
+    given = np.nonzero(np.isfinite(chance))[0]
+    if given.size == 0:
         return demand
     out = demand.copy()
-    for i in dead:
-        u = np.random.default_rng([seed, first + int(i)]).random(demand.shape[1])
-        out[i, u >= alive[i]] = 0.0
+    paths = demand.shape[1]
+    for i in given:
+        rng = np.random.default_rng([seed, first + int(i)])
+        sells = demand[i, :, :days].sum(axis=1) > 0
+        want = round(float(chance[i]) * paths)
+        yes, no = np.nonzero(sells)[0], np.nonzero(~sells)[0]
+        if want <= yes.size:
+            out[i, rng.permutation(yes)[want:]] = 0.0
+        elif yes.size:
+            fill = rng.choice(no, want - yes.size, replace=False)
+            out[i, fill] = demand[i, rng.choice(yes, fill.size)]
     return out
 
 

@@ -95,7 +95,7 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
             order_need=orders["need"].to_numpy(),
             order_day=orders["day"].to_numpy(),
             days=days,
-            alive=s["alive"].to_numpy(),
+            sell_chance=s["sell_chance"].to_numpy(),
         ),
         cfg.paths,
         rng,
@@ -173,7 +173,7 @@ def _series(
         )
         SELECT m.unique_id AS model_id, k.sku, k.location,
                coalesce(m.shock_var, 0) AS shock_var, coalesce(m.level_var, 0) AS level_var,
-               coalesce(m.overdispersion, 0) AS overdispersion, coalesce(m.alive, 1) AS alive,
+               coalesce(m.overdispersion, 0) AS overdispersion, m.sell_chance,
                c.abc, i.service_level AS item_service, i.status AS item_status,
                coalesce(i.unit_price, i.unit_cost) AS unit_value
         FROM keys k
