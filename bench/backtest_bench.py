@@ -367,7 +367,11 @@ def main(argv: list[str]) -> int:
             + " |"
             for c in s["methods"]["ours"]
         ]
-        title = f"{CARPARTS} (inactive_model {args.inactive}, service_measure {args.measure})"
+        alive = s["settings"]["forecast"]["inactive_alive"]
+        title = (
+            f"{CARPARTS} (inactive_model {args.inactive}, inactive_alive {alive}, "
+            f"service_measure {args.measure})"
+        )
         target = {"cycle": "cycle service level", "fill_rate": "fill rate"}[args.measure]
         section = [
             title,
