@@ -22,6 +22,11 @@ _BY_FREQ = {
 DAYS = {"D": 1, "W": 7, "M": 30}
 
 
+def in_periods(days: int, freq: str) -> int:
+    """The whole periods of `freq` that `days` days take, rounded up (a part period counts)."""
+    return -(-days // DAYS[freq])
+
+
 def periods(cfg: ForecastSettings, key: str, freq: str) -> int:
     """A period count from the settings, its default for `freq` where set to 0."""
     value: int = getattr(cfg, key)

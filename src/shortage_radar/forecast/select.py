@@ -15,10 +15,10 @@ from shortage_radar.demand.series import from_end
 from shortage_radar.forecast.engine import Engine, by_halves
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import (
-    DAYS,
     SEASON,
     SEASONAL,
     chosen_spec,
+    in_periods,
     make_model,
     periods,
 )
@@ -183,7 +183,7 @@ def _with_methods(
     scored = cv_pinball(chosen_cv.select(cols), fit, None, probs, last)
     long_run = cfg.inactive_model == "LongRunRate"
     cutoffs = chosen_cv["cutoff"].unique().sort().to_list()
-    idle = -(-settings.classify.inactive_days // DAYS[settings.freq])
+    idle = in_periods(settings.classify.inactive_days, settings.freq)
     h = periods(cfg, "cv_horizon", settings.freq)
     idle_rows = idle_windows(fit, cutoffs, idle, h, long_run)
     if not idle_rows.is_empty():

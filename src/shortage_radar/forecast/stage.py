@@ -12,7 +12,7 @@ import polars as pl
 from shortage_radar.forecast.alive import sell_chance
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import engine_for
-from shortage_radar.forecast.portfolio import DAYS, periods
+from shortage_radar.forecast.portfolio import in_periods, periods
 from shortage_radar.forecast.predict import KeptModels, forecast, kept_from, plan
 from shortage_radar.forecast.select import select
 from shortage_radar.forecast.spread import YEAR
@@ -116,12 +116,11 @@ def _with_sell_chance(
     cfg = settings.forecast
     if cfg.inactive_model != "LongRunRate" or cfg.inactive_alive == "off":
         return models.with_columns(sell_chance=pl.lit(None, dtype=pl.Float64))
-    per = DAYS[settings.freq]
     chance = sell_chance(
         fit,
         classes,
-        idle=-(-settings.classify.inactive_days // per),
-        horizon=-(-settings.supply.projection_days // per),
+        idle=in_periods(settings.classify.inactive_days, settings.freq),
+        horizon=in_periods(settings.supply.projection_days, settings.freq),
         source=cfg.inactive_alive,
         year=YEAR[settings.freq],
         # comeback: monthly origins over the last year, enough idle series, few passes
