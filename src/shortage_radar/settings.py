@@ -94,13 +94,21 @@ class ForecastSettings(_Section):
     tsb_alpha: tuple[float, float] = (0.1, 0.1)
     new_prior_days: int = Field(14, ge=0)
     inactive_model: Literal["Zero", "LongRunRate"] = "Zero"
-    # with LongRunRate: project an inactive series' stock with demand on a share of paths,
-    # its chance to sell within the projection (forecast/alive.py: from its last year's rate,
-    # or by idle length from past comebacks; off: on all); its reorder levels read all paths
+    # with LongRunRate: project an inactive series' stock with its chance to sell within the
+    # projection (forecast/alive.py: from its last year's rate, or by idle length from past
+    # comebacks; off: as forecast); its reorder levels read the forecast's paths as drawn
     inactive_alive: Literal["recent_rate", "comeback", "off"] = "recent_rate"
     # processes for the automatic models (engine.py says when a pool pays)
     n_jobs: int = Field(-1, ge=-1)
     portfolio: PortfolioSettings = PortfolioSettings()
+
+    @field_validator("inactive_alive", mode="before")
+    @classmethod
+    def _was_a_switch(cls, v: object) -> object:
+        # before "recent_rate" came it was on (the comeback curve) or off
+        if isinstance(v, bool):
+            return "comeback" if v else "off"
+        return v
 
     @field_validator("n_jobs")
     @classmethod

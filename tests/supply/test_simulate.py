@@ -4,40 +4,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from shortage_radar.supply.simulate import Inputs, simulate
+from shortage_radar.supply.simulate import Inputs, Outcome, simulate
 
 PATHS = 1000
+DAYS = 30
 
 
-def _inputs(chance: np.ndarray | None, rate: float = 1.0) -> Inputs:
-    n, days = 2, 30
-    return Inputs(
+def _run(chance: np.ndarray | None, rate: float = 1.0, lead: int = 5) -> Outcome:
+    n, span = 2, max(DAYS, lead + 7)  # the paths run over lead time plus review period
+    x = Inputs(
         # the first series 1 a day: with nothing on hand every path runs short at once
-        mean=np.array([[1.0] * days, [rate] * days]),
-        shock_var=np.zeros(n),
+        mean=np.array([[1.0] * span, [rate] * span]),
+        shock_var=np.zeros(n),  # Poisson paths
         level_var=np.zeros(n),
         on_hand=np.zeros(n),
         past_due=np.zeros(n),
-        booked=np.zeros((n, days)),
+        booked=np.zeros((n, DAYS)),
         line_series=np.zeros(0, dtype=np.int64),
         line_qty=np.zeros(0),
         arrive=np.zeros((0, PATHS), dtype=np.int64),
-        lead=np.full((1, n, PATHS), 5, dtype=np.int64),
+        lead=np.full((1, n, PATHS), lead, dtype=np.int64),
         service=np.full(n, 0.9),
         review_days=7,
         measure="cycle",
         order_series=np.zeros(0, dtype=np.int64),
         order_need=np.zeros(0),
         order_day=np.zeros(0, dtype=np.int64),
-        days=days,
+        days=DAYS,
         sell_chance=chance,
     )
+    return simulate(x, PATHS, np.random.default_rng(1))
 
 
-def test_a_chance_to_sell_sets_the_share_of_paths_short_but_not_the_reorder_levels() -> None:
-    every = simulate(_inputs(None), PATHS, np.random.default_rng(1))
-    half = simulate(_inputs(np.array([np.nan, 0.5])), PATHS, np.random.default_rng(1))
-    # all paths short by day 30 (P(no demand in 30 days) = e^-30); with chance 0.5, 500 of them
+def test_a_chance_below_the_forecasts_thins_the_paths_short_but_not_the_reorder_levels() -> None:
+    every, half = _run(None), _run(np.array([np.nan, 0.5]))
+    # all paths short by day 30 (P(no demand in 30 days) = e^-30); chance 0.5 against the
+    # forecast's 1 - e^-30: f = 0.5, 500 of the 1000 emptied
     assert every.shortage_by[:, -1].tolist() == [1.0, 1.0]
     assert half.shortage_by[:, -1].tolist() == [1.0, 0.5]
     # the stocking decision reads all paths: the same levels as without the chance
@@ -46,16 +48,29 @@ def test_a_chance_to_sell_sets_the_share_of_paths_short_but_not_the_reorder_leve
     np.testing.assert_array_equal(half.expected_on_hand[0], every.expected_on_hand[0])
 
 
-def test_a_chance_above_the_drawn_share_copies_paths_that_sell() -> None:
-    # 0.01 a day: P(any demand in 30 days) = 1 - e^-0.3 = 0.26 as drawn, 0.8 when told
-    drawn = simulate(_inputs(None, rate=0.01), PATHS, np.random.default_rng(1))
-    told = simulate(_inputs(np.array([np.nan, 0.8]), rate=0.01), PATHS, np.random.default_rng(1))
-    assert abs(drawn.shortage_by[1, -1] - (1 - np.exp(-0.3))) < 0.05  # 1000 paths: sd 0.014
-    assert told.shortage_by[1, -1] == 0.8
+def test_a_chance_above_the_forecasts_copies_paths_that_sell() -> None:
+    # 0.01 a day: the forecast's P(any demand in 30 days) is 1 - e^-0.3 = 0.259; told 0.8,
+    # f = 3.09: the paths without demand take copies of those with until f times as many
+    drawn, told = _run(None, rate=0.01), _run(np.array([np.nan, 0.8]), rate=0.01)
+    sold = round(drawn.shortage_by[1, -1] * PATHS)  # nothing on hand: each path with demand
+    f = 0.8 / (1 - np.exp(-0.3))
+    assert told.shortage_by[1, -1] == (sold + round((f - 1) * sold)) / PATHS
     np.testing.assert_array_equal(told.reorder_point, drawn.reorder_point)
 
 
-def test_chance_zero_leaves_no_shortage_at_all() -> None:
-    none = simulate(_inputs(np.array([0.0, 0.0])), PATHS, np.random.default_rng(1))
+def test_a_chance_equal_to_the_forecasts_changes_nothing() -> None:
+    # what the default daily setting gives: the last year's rate is the long-run rate
+    same = _run(np.array([np.nan, 1 - np.exp(-0.3)]), rate=0.01)
+    drawn = _run(None, rate=0.01)
+    np.testing.assert_array_equal(same.shortage_by, drawn.shortage_by)
+    np.testing.assert_array_equal(same.units_short, drawn.units_short)
+
+
+def test_chance_zero_leaves_no_shortage_also_past_the_projection() -> None:
+    # a lead time of 60 days: the risk before replenishment runs past the 30 days projected;
+    # at 0.01 a day most paths have no demand in the 30 days but some after
+    none = _run(np.array([0.0, 0.0]), rate=0.01, lead=60)
     assert none.shortage_by.max() == 0.0
+    assert none.risk.tolist() == [0.0, 0.0]
+    assert none.units_short.tolist() == [0.0, 0.0]
     assert none.reorder_point.min() > 0  # still stocked for the demand it may have

@@ -21,12 +21,18 @@ which a short history has few of.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Literal
 
 import numpy as np
 import polars as pl
 from scipy.optimize import isotonic_regression
+
+
+def _any_sale(rate: pl.Expr, periods: float) -> pl.Expr:
+    """P(any demand in `periods` periods) of a Poisson at `rate` a period."""
+    return 1 - (-rate * periods).exp()
 
 
 def idle_state(fit: pl.DataFrame, cut: date, idle: int) -> pl.DataFrame:
@@ -76,7 +82,7 @@ def comeback_curve(
         .group_by("idle_for")
         .agg(
             sold=pl.col("sold").sum().cast(pl.Float64),
-            expected=(1 - (-pl.col("rate") * horizon).exp()).sum(),
+            expected=_any_sale(pl.col("rate"), horizon).sum(),
         )
         .filter(pl.col("expected") > 0)
         .sort("idle_for")
@@ -92,7 +98,7 @@ def sell_chance(
     fit: pl.DataFrame,
     classes: pl.DataFrame,
     idle: int,
-    horizon: int,
+    horizon: float,
     *,
     source: Literal["recent_rate", "comeback"],
     year: int,
@@ -100,7 +106,8 @@ def sell_chance(
     step: int,
 ) -> pl.DataFrame:
     """Per inactive series (demand_class `inactive` in `classes`) idle at the end of `fit`:
-    unique_id and sell_chance, the chance it sells within `horizon` periods.
+    unique_id and sell_chance, the chance it sells within `horizon` periods (the comeback
+    curve is measured over them rounded up).
 
     recent_rate: 1 - exp(-horizon * its mean over the last `year` periods). comeback: the
     comeback curve (`origins` origins `step` apart) read at its idle length (the nearest
@@ -119,9 +126,9 @@ def sell_chance(
         return (
             now.select("unique_id")
             .join(recent, on="unique_id")
-            .select("unique_id", sell_chance=1 - (-pl.col("rate") * horizon).exp())
+            .select("unique_id", sell_chance=_any_sale(pl.col("rate"), horizon))
         )
-    curve = comeback_curve(fit, idle, horizon, origins, step)
+    curve = comeback_curve(fit, idle, math.ceil(horizon), origins, step)
     if curve.is_empty():
         return empty
     return (
@@ -130,6 +137,6 @@ def sell_chance(
         .with_columns(pl.col("alive").fill_null(curve["alive"][0]))
         .select(
             "unique_id",
-            sell_chance=pl.col("alive") * (1 - (-pl.col("rate") * horizon).exp()),
+            sell_chance=pl.col("alive") * _any_sale(pl.col("rate"), horizon),
         )
     )

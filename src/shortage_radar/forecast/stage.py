@@ -12,7 +12,7 @@ import polars as pl
 from shortage_radar.forecast.alive import sell_chance
 from shortage_radar.forecast.censor import fit_frame
 from shortage_radar.forecast.engine import engine_for
-from shortage_radar.forecast.portfolio import in_periods, periods
+from shortage_radar.forecast.portfolio import DAYS, in_periods, periods
 from shortage_radar.forecast.predict import KeptModels, forecast, kept_from, plan
 from shortage_radar.forecast.select import select
 from shortage_radar.forecast.spread import YEAR
@@ -120,7 +120,8 @@ def _with_sell_chance(
         fit,
         classes,
         idle=in_periods(settings.classify.inactive_days, settings.freq),
-        horizon=in_periods(settings.supply.projection_days, settings.freq),
+        # the projection's days in periods, unrounded: supply.simulate reads the chance over them
+        horizon=settings.supply.projection_days / DAYS[settings.freq],
         source=cfg.inactive_alive,
         year=YEAR[settings.freq],
         # comeback: monthly origins over the last year, enough idle series, few passes

@@ -44,8 +44,8 @@ class Inputs:
     order_day: np.ndarray  # [o] requested day (negative: past due)
     days: int  # days projected and published
     # [s] chance each series sells within the projection (forecast/alive.py; NaN: none
-    # given): the projection has demand on that share of its paths, while the reorder levels
-    # read all paths as drawn (None: NaN for all)
+    # given): the projection's share of paths with demand follows it (_selling), while the
+    # reorder levels read all paths as drawn (None: NaN for all)
     sell_chance: np.ndarray | None = None
 
 
@@ -94,7 +94,7 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
             x.on_hand[lo:hi],
             demand
             if x.sell_chance is None
-            else _selling(demand, x.sell_chance[lo:hi], days, seed, lo),
+            else _selling(demand, x.sell_chance[lo:hi], x.mean[lo:hi], days, seed, lo),
             x.booked[lo:hi],
             x.past_due[lo:hi],
             arrivals,
@@ -140,13 +140,17 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
 
 
 def _selling(
-    demand: np.ndarray, chance: np.ndarray, days: int, seed: int, first: int
+    demand: np.ndarray, chance: np.ndarray, mean: np.ndarray, days: int, seed: int, first: int
 ) -> np.ndarray:
-    """`demand` [s, p, t] with demand in the first `days` days on round(chance[s] * p) of the
-    paths of each series with a chance (NaN: as drawn), so the projection's P(any demand) is
-    that chance and the demand given some is as drawn: paths with demand are kept at random
-    down to that many, or, where fewer have any, paths without are replaced by copies of
-    paths with (picked at random). `demand` itself when no series has a chance.
+    """`demand` [s, p, t] with the share of paths that have demand in the first `days` days
+    scaled, for each series with a chance to sell in them (NaN: as drawn), by f = chance /
+    (1 - exp(-its forecast demand over those days)): the chance against what a Poisson at the
+    forecast's mean gives. Relative, so the paths keep their own spread (negative binomial)
+    and a chance that says what the forecast says changes nothing. f < 1: a share 1 - f of
+    the paths with demand in those days, and of those without, is emptied over all days (a
+    part that stopped selling sells no more, also past the projection); f > 1: paths without
+    take copies of paths with, until f times as many have demand or all do. A series no path
+    of which has demand stays without. `demand` itself when no series has a chance.
 
     Each series picks from its own stream (seed, first + s), as the demand paths do, so the
     paths do not depend on the chunking."""
@@ -154,16 +158,19 @@ def _selling(
     if given.size == 0:
         return demand
     out = demand.copy()
-    paths = demand.shape[1]
-    for i in given:
+    p_any = -np.expm1(-mean[given, :days].sum(axis=1))
+    sells = demand[given, :, :days].sum(axis=2) > 0
+    for j, i in enumerate(given):
+        if p_any[j] <= 0:
+            continue
+        f = float(chance[i]) / p_any[j]
         rng = np.random.default_rng([seed, first + int(i)])
-        sells = demand[i, :, :days].sum(axis=1) > 0
-        want = round(float(chance[i]) * paths)
-        yes, no = np.nonzero(sells)[0], np.nonzero(~sells)[0]
-        if want <= yes.size:
-            out[i, rng.permutation(yes)[want:]] = 0.0
+        yes, no = np.nonzero(sells[j])[0], np.nonzero(~sells[j])[0]
+        if f <= 1:
+            for group in (yes, no):
+                out[i, rng.choice(group, round((1 - f) * group.size), replace=False)] = 0.0
         elif yes.size:
-            fill = rng.choice(no, want - yes.size, replace=False)
+            fill = rng.choice(no, min(no.size, round((f - 1) * yes.size)), replace=False)
             out[i, fill] = demand[i, rng.choice(yes, fill.size)]
     return out
 
