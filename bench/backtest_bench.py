@@ -161,19 +161,20 @@ def _records(warehouse: Path) -> list[dict[str, Any]]:
 
 
 def _warning_tables(warehouse: Path, calibration: list[dict[str, Any]]) -> list[str]:
-    """Ours' calibration (the summary's warning_calibration), and from backtest_warnings its
-    precision and recall at other thresholds, and per method the stock-outs of parts that
-    had not sold before the review (no forecast can see those coming)."""
+    """Ours' calibration (the summary's warning_calibration) on its own and on the min/max
+    rule's stock, and from backtest_warnings its precision and recall there at other
+    thresholds, and per method the stock-outs of parts that had not sold before the review
+    (no forecast can see those coming)."""
     import duckdb
 
     con = duckdb.connect(str(warehouse / "backtest.duckdb"), read_only=True)
     sweep = con.sql(
         """
-        SELECT horizon, t, count(*) FILTER (probability >= t AND stockout)
+        SELECT method, horizon, t, count(*) FILTER (probability >= t AND stockout)
                    / count(*) FILTER (probability >= t),
                count(*) FILTER (probability >= t AND stockout) / count(*) FILTER (stockout)
         FROM core.backtest_warnings, (SELECT unnest([0.2, 0.3, 0.5, 0.7, 0.9]) AS t)
-        WHERE method = 'ours' GROUP BY ALL ORDER BY ALL
+        WHERE method IN ('ours', 'ours_on_min_max') GROUP BY ALL ORDER BY ALL
         """
     ).fetchall()
     unsold = con.sql(
@@ -187,23 +188,23 @@ def _warning_tables(warehouse: Path, calibration: list[dict[str, Any]]) -> list[
     ).fetchall()
     con.close()
     return [
-        "Calibration of ours' chance of a stock-out unless acted (per tenth of probability, "
-        "the share of reviews whose window had one):",
+        "Calibration of ours' chance of a stock-out unless acted, on its own stock and on the "
+        "min/max rule's (per tenth of probability, the share of reviews whose window had one):",
         "",
-        "| horizon | probability | reviews | mean probability | stock-out share |",
-        "|---|---|---:|---:|---:|",
+        "| stock of | horizon | probability | reviews | mean probability | stock-out share |",
+        "|---|---|---|---:|---:|---:|",
         *(
-            f"| {b['horizon']} | {b['low']:.1f}-{b['low'] + 0.1:.1f} | {b['reviews']:,} | "
-            f"{b['mean_probability']:.2f} | {b['stockout_share']:.2f} |"
+            f"| {b['method']} | {b['horizon']} | {b['low']:.1f}-{b['low'] + 0.1:.1f} | "
+            f"{b['reviews']:,} | {b['mean_probability']:.2f} | {b['stockout_share']:.2f} |"
             for b in calibration
-            if b["method"] == "ours"
+            if b["method"] in ("ours", "ours_on_min_max")
         ),
         "",
         "Ours' warnings at other thresholds ([backtest] warn_probability):",
         "",
-        "| horizon | threshold | precision | recall |",
-        "|---|---:|---:|---:|",
-        *(f"| {h} | {t:.1f} | {pr:.2f} | {rc:.2f} |" for h, t, pr, rc in sweep),
+        "| stock of | horizon | threshold | precision | recall |",
+        "|---|---|---:|---:|---:|",
+        *(f"| {m} | {h} | {t:.1f} | {pr:.2f} | {rc:.2f} |" for m, h, t, pr, rc in sweep),
         "",
         "Stock-outs (unless acted) of parts with no sale before the review: no forecast warns "
         "of them, so recall can reach at most 1 minus their share:",
@@ -232,14 +233,18 @@ def _known_rates(methods: dict[str, dict[str, Any]], horizons: tuple[int, ...]) 
         "rate: what it misses is the noise of counts, which no forecast takes away, and the "
         "rate moving); and two plain forecasters, *to date* at each part's mean before the "
         "review and *last year* at its mean over the 12 months before it (a moving rate "
-        "followed). All four know when open orders really arrive, which ours does not:",
+        "followed). All four know when open orders really arrive, which ours does not. "
+        "*Held out*: the balanced threshold chosen on the earlier half of the scored reviews "
+        "and applied to the later half, its precision / recall there (the threshold not "
+        "fitted to the rows it is scored on):",
         "",
-        "| method | horizon | threshold | balanced | window oracle | history oracle | to date "
-        "| last year |",
-        "|---|---:|---:|---|---|---|---|---|",
+        "| method | horizon | threshold | balanced | held out at | held out | window oracle "
+        "| history oracle | to date | last year |",
+        "|---|---:|---:|---|---:|---|---|---|---|---|",
         *(
             f"| {name} | {h} | {a.get(f'balanced_threshold_{h}') or 0:.2f} | "
-            f"{pair(a, 'balanced', h)} | {pair(a, 'poisson_window', h)} | "
+            f"{pair(a, 'balanced', h)} | {a.get(f'held_out_threshold_{h}') or 0:.2f} | "
+            f"{pair(a, 'held_out', h)} | {pair(a, 'poisson_window', h)} | "
             f"{pair(a, 'poisson_history', h)} | {pair(a, 'poisson_to_date', h)} | "
             f"{pair(a, 'poisson_last_year', h)} |"
             for name, a in methods.items()

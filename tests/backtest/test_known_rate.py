@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from shortage_radar.backtest.inventory import Stock, replay
-from shortage_radar.backtest.known_rate import balanced, known_rate_chances
+from shortage_radar.backtest.known_rate import balanced, held_out, known_rate_chances
 
 
 def _nothing(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
@@ -31,6 +31,33 @@ def test_balanced_point_is_the_threshold_with_the_highest_min_of_precision_and_r
     chance: list[float], truth: list[bool], expected: tuple[float, float, float]
 ) -> None:
     got = balanced(np.array([chance]), np.array([truth]))
+    assert got == pytest.approx(expected, nan_ok=True)
+
+
+@pytest.mark.parametrize(
+    ("chance", "truth", "expected"),
+    [
+        # earlier reviews (columns 0, 1): 0.9 T, 0.7 F, 0.5 T, 0.2 F; the min of precision
+        # and recall is 0.5, 0.5, 0.67, 0.5 at the four cuts, so the cut is 0.5. Later
+        # (columns 2, 3): 0.8 T, 0.6 T, 0.55 F, 0.4 T; at 0.5 three warn, two of them right,
+        # of three stock-outs. (Balanced on the later half itself would reach 0.75 at 0.4.)
+        (
+            [[0.9, 0.5, 0.6, 0.4], [0.7, 0.2, 0.55, 0.8]],
+            [[True, True, True, True], [False, False, False, True]],
+            (0.5, 2 / 3, 2 / 3),
+        ),
+        # three reviews: the middle one is chosen on (cut 0.9, both right); the last
+        # review's 0.7 is below the cut, so nothing warns and its stock-out is missed
+        ([[0.9, 0.8, 0.7]], [[True, False, True]], (0.9, math.nan, 0.0)),
+        # no stock-out in the later half: nothing to score
+        ([[0.9, 0.8]], [[True, False]], (math.nan, math.nan, math.nan)),
+    ],
+    ids=["cut-carried-to-later-reviews", "odd-count-middle-goes-earlier", "later-half-empty"],
+)
+def test_held_out_threshold_is_chosen_on_earlier_reviews_and_scored_on_later(
+    chance: list[list[float]], truth: list[list[bool]], expected: tuple[float, float, float]
+) -> None:
+    got = held_out(np.array(chance), np.array(truth))
     assert got == pytest.approx(expected, nan_ok=True)
 
 

@@ -77,3 +77,20 @@ def balanced(chance: np.ndarray, truth: np.ndarray) -> tuple[float, float, float
     precision, recall = tp / warned, tp / y.sum()
     best = int(np.argmax(np.minimum(precision, recall)))
     return float(c[last][best]), float(precision[best]), float(recall[best])
+
+
+def held_out(chance: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    """The balanced threshold chosen on the earlier half of the reviews (columns of [s, r];
+    the middle one with the earlier half when odd) and the precision and recall it gets on
+    the later half: whether a threshold picked on past reviews carries to new ones, so the
+    balanced score is not only one fitted to the rows it scores. (nan, nan, nan) when either
+    half has no positive."""
+    c, y = np.asarray(chance, dtype=float), np.asarray(truth, dtype=bool)
+    half = (c.shape[1] + 1) // 2
+    cut, _, _ = balanced(c[:, :half], y[:, :half])
+    later, real = c[:, half:] >= cut, y[:, half:]
+    if np.isnan(cut) or not real.any():
+        return float("nan"), float("nan"), float("nan")
+    tp = int((later & real).sum())
+    precision = tp / int(later.sum()) if later.any() else float("nan")
+    return cut, precision, tp / int(real.sum())

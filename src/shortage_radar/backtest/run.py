@@ -13,7 +13,7 @@ import polars as pl
 
 from shortage_radar.backtest.baselines import min_max, textbook
 from shortage_radar.backtest.inventory import Ledger, Policy, replay, unless_acted
-from shortage_radar.backtest.known_rate import balanced, known_rate_chances
+from shortage_radar.backtest.known_rate import balanced, held_out, known_rate_chances
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
 from shortage_radar.backtest.score import (
     calibration,
@@ -327,8 +327,9 @@ def _scores(
 ) -> list[dict[str, Any]]:
     """One row per demand class and overall: the policy's and the warnings' scores (a
     warning: a chance at or above `threshold`), the threshold at which the method's
-    precision and recall are most nearly both high (known_rate.balanced) and those of the
-    known rates' chances at theirs."""
+    precision and recall are most nearly both high (known_rate.balanced), the same chosen on
+    the earlier reviews and scored on the later (known_rate.held_out), and those of the
+    known rates' chances at their balanced thresholds."""
     cost = world.series["unit_cost"].to_numpy()
     stocked_out = led.out_of_stock()
     out = []
@@ -347,6 +348,12 @@ def _scores(
                 f"balanced_threshold_{h}": cut,
                 f"balanced_precision_{h}": p,
                 f"balanced_recall_{h}": r,
+            }
+            cut, p, r = held_out(chance[m][:, whole], real)
+            row |= {
+                f"held_out_threshold_{h}": cut,
+                f"held_out_precision_{h}": p,
+                f"held_out_recall_{h}": r,
             }
             for rate, chance_at in known.get(h, {}).items():
                 _, p, r = balanced(chance_at[m][:, whole], real)
