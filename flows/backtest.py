@@ -12,15 +12,27 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from flows.daily import WAREHOUSE as DAILY
 from flows.daily import find_feeds, ingest_file
 from shortage_radar.backtest.report import page
 from shortage_radar.backtest.run import PUBLISHED, Backtest, run_backtest
+from shortage_radar.errors import ConfigError
 from shortage_radar.ingest.stage import default_as_of, load_all
 from shortage_radar.settings import Settings
 from shortage_radar.warehouse import db, publish, runs
 
-# Not the daily run's file name: a --warehouse pointed at the daily folder must not delete it.
+# Not the daily run's file name, and the daily folder is refused (fresh_folder): publishing
+# the backtest there would replace the analysts' analytics.duckdb and its published versions.
 WAREHOUSE = "backtest.duckdb"
+
+
+def fresh_folder(wh: Path) -> None:
+    """Refuse a folder that holds a daily warehouse (ConfigError naming it)."""
+    if (wh / DAILY).exists():
+        raise ConfigError(
+            f"{wh} holds the daily run's warehouse ({DAILY}): give the backtest a folder of "
+            "its own (--warehouse), it replaces the published tables of the folder it runs in"
+        )
 
 
 @task(cache_policy=NONE)
@@ -55,6 +67,7 @@ def backtest(
     warehouse at settings.warehouse_dir, publish the backtest_* tables there and return the
     JSON summary (also written to `json_out`)."""
     wh = settings.warehouse_dir
+    fresh_folder(wh)
     wh.mkdir(parents=True, exist_ok=True)
     # A fresh warehouse per backtest: the feeds are staged anew, never on top of an old load.
     (wh / WAREHOUSE).unlink(missing_ok=True)

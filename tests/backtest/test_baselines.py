@@ -1,15 +1,19 @@
-"""The baselines' one-step ETS forecast agrees with statsforecast's forward."""
+"""The baselines: the min/max rule worked on paper; the one-step ETS forecast agrees with
+statsforecast's forward."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import numpy as np
+import polars as pl
 import pytest
 from scipy import stats
 from statsforecast.models import AutoETS
 
-from shortage_radar.backtest.baselines import ets_next, fit_ets, normal_loss_k
+from shortage_radar.backtest.baselines import ets_next, fit_ets, min_max, normal_loss_k
+from shortage_radar.backtest.inventory import Stock
+from shortage_radar.backtest.world import World
 
 Z80 = float(stats.norm.ppf(0.9))
 
@@ -80,3 +84,69 @@ def test_the_batch_fit_is_each_series_own_fit_and_none_where_it_fails() -> None:
         assert model.model_["method"] == alone["method"]
         np.testing.assert_allclose(model.model_["par"], alone["par"])
     assert fitted[2] is None
+
+
+def _daily_world(on_hand: list[float]) -> tuple[World, Stock]:
+    """Three series over 40 days of history: A and A2 sell 2 a day and B 1 a day over the
+    last 30; 100 a day in the 10 before, which the 30-day average must not see. Leads: A and
+    A2 always take 5 days, B 3; B has MOQ 20 and packs of 6."""
+    history = 40
+    demand = np.zeros((3, history + 5))
+    demand[:, :10] = 100.0
+    demand[:2, 10:history] = 2.0
+    demand[2, 10:history] = 1.0
+    series = pl.DataFrame(
+        {
+            "unique_id": ["A@main", "A2@main", "B@main"],
+            "sku": ["A", "A2", "B"],
+            "location": ["main"] * 3,
+            "unit_cost": [1.0] * 3,
+            "supplier_id": ["S1"] * 3,
+            "lead_days": [5.0, 5.0, 3.0],
+            "moq": [0.0, 0.0, 20.0],
+            "pack": [1.0, 1.0, 6.0],
+        }
+    )
+    world = World(
+        series=series,
+        periods=[date(2026, 1, 1) + timedelta(days=i) for i in range(history + 5)],
+        history=history,
+        demand=demand,
+        leads={("S1", "A"): [5.0], ("S1", "A2"): [5.0], ("S1", "B"): [3.0]},
+        known_leads={},
+        quoted={},
+        start_on_hand=None,
+        pending=pl.DataFrame(),
+        freq="D",
+        seed=0,
+    )
+    stock = Stock(np.array(on_hand), np.zeros(3), np.zeros((3, 5)), [])
+    return world, stock
+
+
+def test_min_max_orders_up_to_max_at_or_below_min_and_warns_on_short_cover() -> None:
+    # A: daily 2, min 2 x 5 = 10, max 10 + 2 x 14 = 38; position 12 > 10: no order; cover
+    # 12 / 2 = 6 days >= 5: no warning.
+    # A2: the same rule at position 10 = min: order 38 - 10 = 28; cover 5, not short of 5.
+    # B: daily 1, min 3, max 3 + 14 = 17; position 2: need 15, MOQ 20, packs of 6: 24;
+    # cover 2 < 3: a warning, at every horizon.
+    world, stock = _daily_world([12.0, 10.0, 2.0])
+    risk: dict[int, list[np.ndarray]] = {7: [], 14: []}
+    qty, lead = min_max(world, 14.0, risk)(0, stock)
+    assert qty.tolist() == [0.0, 28.0, 24.0]
+    assert lead.tolist() == [5, 5, 3]
+    assert [r.tolist() for r in risk[7]] == [[0.0, 0.0, 1.0]] == [r.tolist() for r in risk[14]]
+
+
+def test_the_same_order_gets_the_same_lead_time_draw_from_the_real_ones() -> None:
+    # every policy draws through World.draw_lead, seeded by (seed, series, period, supplier):
+    # the same order placed twice takes the same time; over periods the draws are the
+    # supplier's real lead times, each of them met
+    world, _ = _daily_world([0.0, 0.0, 0.0])
+    world.leads[("S1", "A")] = [2.0, 9.0, 30.0]
+    draws = [world.draw_lead(t, ["S1", "S1", None]) for t in range(60)]
+    assert all(
+        np.array_equal(d, world.draw_lead(t, ["S1", "S1", None])) for t, d in enumerate(draws)
+    )
+    assert {d[0] for d in draws} == {2.0, 9.0, 30.0}
+    assert {d[1] for d in draws} == {5.0} and {d[2] for d in draws} == {0.0}  # no supplier: 0

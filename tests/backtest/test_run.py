@@ -85,10 +85,10 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     assert sorted(curve["method"].to_list()) == ["min_max"] * 4 + ["ours", "textbook"]
     for m in s["methods"].values():
         assert 0 <= m["all"]["fill_rate"] <= 1
-    assert "all" in s["forecast"] and s["forecast"]["all"]["n"] > 0
+    assert s["forecast"]["n"] > 0 and s["forecast"]["rmsse"] >= 0
     # the reorder points were checked against the demand over their protection intervals
-    assert 0 <= s["forecast"]["all"]["lead_demand_coverage"] <= 1
-    assert s["forecast"]["all"]["lead_demand_n"] > 0
+    assert 0 <= s["forecast"]["lead_demand_coverage"] <= 1
+    assert s["forecast"]["lead_demand_n"] > 0
     # every scored warning is in backtest_warnings, and its scores are counted off them
     w = got.tables["backtest_warnings"]
     assert w["probability"].is_between(0, 1).all()
@@ -120,6 +120,9 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     assert sum(b["reviews"] for b in cal) == w.height
     html = page(s)
     assert "calibration" in html and html.count("<tr>") >= len(cal)
+    assert (
+        f"<td>all</td><td>{s['forecast']['series']:,}</td><td>{s['forecast']['rmsse']:.3f}" in html
+    )
 
 
 @pytest.mark.slow

@@ -116,6 +116,27 @@ def page(summary: dict[str, Any]) -> str:
         + "</tr>"
         for b in summary.get("warning_calibration", [])
     ]
+    fc = summary.get("forecast", {})
+    fc_rows = [
+        "<tr>"
+        + "".join(
+            f"<td>{escape(c)}</td>"
+            for c in (
+                group,
+                f"{r.get('series', 0):,}",
+                score_text(r.get("rmsse")),
+                score_text(r.get("spl")),
+                score_text(r.get("bias")),
+                score_text(r.get("coverage_80")),
+                score_text(r.get("coverage_95")),
+                score_text(r.get("lead_demand_coverage")),
+                score_text(r.get("lead_demand_target")),
+            )
+        )
+        + "</tr>"
+        for group, r in [("all", fc), *fc.get("by_class", {}).items()]
+        if r
+    ]
     target = {"cycle": "cycle service level", "fill_rate": "fill rate"}.get(
         summary.get("service_measure", "cycle"), "service level"
     )
@@ -145,6 +166,15 @@ the stock-out makes the warning count as false).</p>
 <table><tr><th>method</th><th>h</th><th>precision</th><th>recall</th><th>realized precision</th>
 <th>realized recall</th><th>median lead</th></tr>
 {"".join(warn_rows)}</table>
+<h2>Forecasts, per demand class</h2>
+<p>Scored over every period from each review on: RMSSE and scaled pinball loss (M5's), bias
+of the totals, the share of periods at or below the 80% and 95% quantiles, and how often the
+demand over lead time plus review stayed under our reorder point, against the service level
+it aimed at.</p>
+<table><tr><th>class</th><th>series</th><th>RMSSE</th><th>SPL</th><th>bias</th>
+<th>at or below q80</th><th>at or below q95</th><th>lead-time demand under the reorder point</th>
+<th>aimed at</th></tr>
+{"".join(fc_rows)}</table>
 <h2>Are the chances honest? (calibration)</h2>
 <p>Each method's chance of a stock-out unless acted, in bins from the lower edge shown: where
 the chances are calibrated, the share that ran out matches the mean chance.</p>

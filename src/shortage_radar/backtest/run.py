@@ -22,6 +22,7 @@ from shortage_radar.backtest.score import (
     warning_scores,
     whole_windows,
 )
+from shortage_radar.backtest.summary import contract_keys
 from shortage_radar.backtest.world import World, build_world, reviews, start_due
 from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import DAYS
@@ -155,6 +156,13 @@ def _run(
     curve = exchange_curve(con, settings, world, demand, at, every, due, cache, fitted)
     scores = pl.DataFrame(rows)
     said = pl.concat(warnings)
+    methods = {
+        name: {
+            r["demand_class"]: {k: _num(v) for k, v in r.items() if k not in _KEYS}
+            for r in scores.filter(pl.col("method") == name).to_dicts()
+        }
+        for name in policies
+    }
     summary = {
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -168,17 +176,16 @@ def _run(
         "unmet_demand": "backordered" if cfg.backorders else "lost",
         "target_service_level": settings.service_level,
         "service_measure": settings.policy.service_measure,
-        "methods": {
-            name: {
-                r["demand_class"]: {k: _num(v) for k, v in r.items() if k not in _KEYS}
-                for r in scores.filter(pl.col("method") == name).to_dicts()
-            }
-            for name in policies
-        },
-        "forecast": {
-            r["demand_class"]: {k: _num(v) for k, v in r.items() if k != "demand_class"}
-            for r in forecast.to_dicts()
-        },
+        "methods": methods,
+        **contract_keys(
+            methods,
+            {
+                r["demand_class"]: {k: _num(v) for k, v in r.items() if k != "demand_class"}
+                for r in forecast.to_dicts()
+            },
+            cfg.horizons,
+            settings.service_level,
+        ),
         "exchange_curve": [{k: _num(v) for k, v in r.items()} for r in curve.to_dicts()],
         "warning_calibration": calibration(said).to_dicts(),
         "settings": settings.model_dump(mode="json"),
