@@ -43,20 +43,30 @@ def test_a_review_decides_the_same_whatever_happens_after_it(tmp_path: Path) -> 
     changed = run_backtest(
         _warehouse(tmp_path, "b", bump_after=date(2026, 5, 11)), settings, START, LAST, 7
     )
-    a, b = (
-        x.tables["backtest_ledger"].filter(method="ours").sort("unique_id", "ds")
-        for x in (base, changed)
-    )
-    # the first review (5-04) and everything up to the day before the change are the same...
-    before = a["ds"] < date(2026, 5, 11)
-    assert a.filter(before).equals(b.filter(before))
-    # ...and so is the order placed at the second review (5-11), made before its day's sales
-    assert (
-        a.filter(ds=date(2026, 5, 11))["ordered"].to_list()
-        == b.filter(ds=date(2026, 5, 11))["ordered"].to_list()
-    )
-    # the change is real: demand after it differs
-    assert a["demand"].sum() < b["demand"].sum()
+    for method in ("ours", "min_max", "textbook"):
+        a, b = (
+            x.tables["backtest_ledger"].filter(method=method).sort("unique_id", "ds")
+            for x in (base, changed)
+        )
+        # the first review (5-04) and everything up to the day before the change are the
+        # same...
+        before = a["ds"] < date(2026, 5, 11)
+        assert a.filter(before).equals(b.filter(before)), method
+        # ...and so is the order placed at the second review (5-11), made before its sales
+        assert (
+            a.filter(ds=date(2026, 5, 11))["ordered"].to_list()
+            == b.filter(ds=date(2026, 5, 11))["ordered"].to_list()
+        ), method
+        # the change is real: demand after it differs
+        assert a["demand"].sum() < b["demand"].sum()
+        # and so are the chances warned at 5-11 (the first scored review; its truth may differ)
+        chance = [
+            x.tables["backtest_warnings"]
+            .filter(method=method, as_of=date(2026, 5, 11))
+            .sort("horizon", "unique_id")["probability"]
+            for x in (base, changed)
+        ]
+        assert chance[0].len() > 0 and chance[0].equals(chance[1]), method
 
 
 @pytest.mark.slow
