@@ -67,7 +67,7 @@ def contract_keys(
             if name in BASELINES
         },
         "warnings_on_baseline_stock": {
-            BASELINES[base]: {h: _method(per, horizons, target)[h] for h in hs}
+            BASELINES[base]: {h: w for h, w in _method(per, horizons, target).items() if h in hs}
             for name, per in methods.items()
             if (base := name.removeprefix("ours_on_")) in BASELINES and name != base
         },
