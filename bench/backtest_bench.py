@@ -377,9 +377,7 @@ def main(argv: list[str]) -> int:
             section += [
                 f"The default command, with the exchange curve (`curve_levels` "
                 f"{curved[0]['curve_levels']}: ours and the textbook rule replayed again at "
-                f"each), run after the above: "
-                f"{each} s, median "
-                f"{with_curve:.0f} s: "
+                f"each), run after the above: {each} s, median {with_curve:.0f} s: "
                 f"{'met' if with_curve < GOAL_SECONDS else 'not met'} against the same goal.",
                 "",
             ]

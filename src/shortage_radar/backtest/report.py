@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 from typing import Any
 
@@ -85,7 +86,7 @@ def page(summary: dict[str, Any]) -> str:
             f"{a['orders']:,.0f}",
             f"{a['units_short']:,.0f}",
         ]
-        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+        rows.append(_tr(cells))
     warn_rows = []
     for method, per in summary["methods"].items():
         a = per["all"]
@@ -99,12 +100,10 @@ def page(summary: dict[str, Any]) -> str:
                 score_text(a.get(f"realized_recall_{h}")),
                 score_text(a.get(f"median_lead_{h}"), 0),
             ]
-            warn_rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+            warn_rows.append(_tr(cells))
     cal_rows = [
-        "<tr>"
-        + "".join(
-            f"<td>{escape(c)}</td>"
-            for c in (
+        _tr(
+            (
                 NAMES.get(b["method"], b["method"]),
                 str(b["horizon"]),
                 f"{b['low']:.1f}",
@@ -113,15 +112,12 @@ def page(summary: dict[str, Any]) -> str:
                 score_text(b["stockout_share"], 2),
             )
         )
-        + "</tr>"
         for b in summary.get("warning_calibration", [])
     ]
     fc = summary.get("forecast", {})
     fc_rows = [
-        "<tr>"
-        + "".join(
-            f"<td>{escape(c)}</td>"
-            for c in (
+        _tr(
+            (
                 group,
                 f"{r.get('series', 0):,}",
                 score_text(r.get("rmsse")),
@@ -133,7 +129,6 @@ def page(summary: dict[str, Any]) -> str:
                 score_text(r.get("lead_demand_target")),
             )
         )
-        + "</tr>"
         for group, r in [("all", fc), *fc.get("by_class", {}).items()]
         if r
     ]
@@ -183,6 +178,11 @@ the chances are calibrated, the share that ran out matches the mean chance.</p>
 {"".join(cal_rows)}</table>
 </body></html>
 """
+
+
+def _tr(cells: Iterable[str]) -> str:
+    """A table row of the page, every cell escaped."""
+    return "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
 
 
 def score_text(v: float | None, digits: int = 3) -> str:
