@@ -135,6 +135,8 @@ class SupplySettings(_Section):
     projection_days: int = Field(90, ge=1)
     paths: int = Field(1000, ge=10)
     seed: int = 0
+    # the projection's band of on-hand stock (on_hand_q10/q50/q90); a backtest turns it off
+    on_hand_band: bool = True
 
 
 class PolicySettings(_Section):

@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 
 from conftest import load
+from shortage_radar.backtest.inventory import Ledger
 from shortage_radar.backtest.report import page
-from shortage_radar.backtest.run import run_backtest
+from shortage_radar.backtest.run import _curve_points, run_backtest
 from shortage_radar.sample_data import SampleSpec, write_feeds
 from shortage_radar.settings import DuckDBSettings, Settings
 from shortage_radar.warehouse import db
@@ -70,12 +71,20 @@ def test_a_review_decides_the_same_whatever_happens_after_it(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
+def test_every_policy_is_scored_on_the_same_demand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = Settings(
         warehouse_dir=tmp_path / "wh",
-        backtest={"curve_levels": [0.9], "poisson_paths": 50, "warnings_on": ["min_max"]},
+        service_level=0.95,
+        backtest={"curve_levels": [0.9, 0.95], "poisson_paths": 50, "warnings_on": ["min_max"]},
     )
-    got = run_backtest(_warehouse(tmp_path, "a"), settings, START, LAST, 7)
+    con = _warehouse(tmp_path, "a")
+    con.execute("UPDATE staging.items SET service_level = NULL")  # one target for all
+    # every point of the curve replayed, also those at the target, which a backtest scores
+    # off its replays above as they are the same (_curve_points): so they must be
+    monkeypatch.setattr("shortage_radar.backtest.run._curve_points", lambda *_: {})
+    got = run_backtest(con, settings, START, LAST, 7)
     led = got.tables["backtest_ledger"]
     parts = [led.filter(method=m).sort("unique_id", "ds") for m in ("ours", "min_max", "textbook")]
     for part in parts:
@@ -90,9 +99,14 @@ def test_every_policy_is_scored_on_the_same_demand(tmp_path: Path) -> None:
     # ours' warnings on min/max's stock: min/max's orders, so its very ledger
     on = led.filter(method="ours_on_min_max").sort("unique_id", "ds").drop("method")
     assert on.equals(parts[1].drop("method"))
-    # the curve: ours and textbook at 0.9, min/max at each of its 4 extra-day settings
+    # the curve: ours and textbook at 0.9 and 0.95, min/max at each of its 4 extra-day settings
     curve = got.tables["backtest_curve"]
-    assert sorted(curve["method"].to_list()) == ["min_max"] * 4 + ["ours", "textbook"]
+    assert sorted(curve["method"].to_list()) == ["min_max"] * 4 + ["ours"] * 2 + ["textbook"] * 2
+    for method, target in (("ours", 0.95), ("textbook", 0.95), ("min_max", 14.0)):
+        (point,) = curve.filter(method=method, target=target).to_dicts()
+        main = s["methods"][method]["all"]
+        for k in ("fill_rate", "inventory_value", "orders", "units_short"):
+            assert point[k] == main[k], (method, k)
     for m in s["methods"].values():
         assert 0 <= m["all"]["fill_rate"] <= 1
     assert s["forecast"]["n"] > 0 and s["forecast"]["rmsse"] >= 0
@@ -155,3 +169,29 @@ def test_kept_models_order_what_refitted_ones_do_at_the_selection(tmp_path: Path
     first = (pl.col("method") == "ours") & (pl.col("ds") == START)
     assert kept.filter(first).sort("unique_id").equals(refit.filter(first).sort("unique_id"))
     assert kept.filter(first)["ordered"].sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("item_level", "abc", "ours_reused"),
+    [
+        pytest.param(None, (), True, id="one target for all: ours is a point"),
+        pytest.param(0.99, (), False, id="an item's own level: ours replayed"),
+        pytest.param(None, (0.99, 0.95, 0.9), False, id="ABC levels: ours replayed"),
+    ],
+)
+def test_the_curve_scores_the_replays_already_at_its_targets(
+    item_level: float | None, abc: tuple[float, ...], ours_reused: bool
+) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging")
+    con.execute("CREATE TABLE staging.items (sku VARCHAR, service_level DOUBLE)")
+    con.execute("INSERT INTO staging.items VALUES ('A', NULL), ('B', ?)", [item_level])
+    empty = np.zeros((1, 1))
+    ledgers = {m: Ledger(*[empty] * 6) for m in ("ours", "min_max", "textbook")}
+    settings = Settings(
+        service_level=0.9, policy={"abc_service_level": abc}, backtest={"minmax_extra_days": 7}
+    )
+    done = _curve_points(con, settings, ledgers)
+    expected = {("textbook", 0.9), ("min_max", 7.0)} | ({("ours", 0.9)} if ours_reused else set())
+    assert set(done) == expected
+    assert all(done[k] is ledgers[k[0]] for k in done)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from shortage_radar.supply.simulate import Inputs, Outcome, simulate
+from shortage_radar.supply.simulate import BAND, Inputs, Outcome, simulate
 
 PATHS = 1000
 DAYS = 30
 
 
-def _run(chance: np.ndarray | None, rate: float = 1.0, lead: int = 5) -> Outcome:
+def _run(
+    chance: np.ndarray | None, rate: float = 1.0, lead: int = 5, band: tuple[float, ...] = BAND
+) -> Outcome:
     n, span = 2, max(DAYS, lead + 7)  # the paths run over lead time plus review period
     x = Inputs(
         # the first series 1 a day: with nothing on hand every path runs short at once
@@ -32,6 +34,7 @@ def _run(chance: np.ndarray | None, rate: float = 1.0, lead: int = 5) -> Outcome
         order_day=np.zeros(0, dtype=np.int64),
         days=DAYS,
         sell_chance=chance,
+        band=band,
     )
     return simulate(x, PATHS, np.random.default_rng(1))
 
@@ -74,3 +77,13 @@ def test_chance_zero_leaves_no_shortage_also_past_the_projection() -> None:
     assert none.risk.tolist() == [0.0, 0.0]
     assert none.units_short.tolist() == [0.0, 0.0]
     assert none.reorder_point.min() > 0  # still stocked for the demand it may have
+
+
+def test_without_the_band_only_the_band_is_missing() -> None:
+    drawn, bare = _run(None, rate=0.5), _run(None, rate=0.5, band=())
+    # 0.5 a day from nothing on hand, 10th percentile of the paths' shelf: 0 (stock never
+    # goes above 0 without arrivals), so the band is there, and NaN without it
+    assert drawn.on_hand_q90.shape == bare.on_hand_q90.shape == (2, DAYS)
+    assert (drawn.on_hand_q10 == 0).all() and np.isnan(bare.on_hand_q10).all()
+    for name in ("shortage_by", "risk", "reorder_point", "order_up_to", "first_stockout"):
+        np.testing.assert_array_equal(getattr(bare, name), getattr(drawn, name), err_msg=name)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -84,7 +86,8 @@ def _run(
     prepare(con, world)
     # Our pipeline as the replay runs it: selection (the slow part) on the backtest's own
     # cadence; orders protected for the replay's review period; the projection long enough
-    # to warn over every scored horizon, on [backtest] paths.
+    # to warn over every scored horizon, on [backtest] paths, without the band of on-hand
+    # stock (a partition of every path's stock, which no decision reads).
     days = DAYS[settings.freq]
     settings = settings.model_copy(
         update={
@@ -93,6 +96,7 @@ def _run(
             "supply": settings.supply.model_copy(
                 update={
                     "paths": cfg.paths,
+                    "on_hand_band": False,
                     "projection_days": max(
                         settings.supply.projection_days, max(cfg.horizons, default=0) * days
                     ),
@@ -153,7 +157,18 @@ def _run(
     covered = _lead_demand_coverage(world, seen, demand, every, classes)
     if forecast.height:
         forecast = forecast.join(covered, on="demand_class", how="left", maintain_order="left")
-    curve = exchange_curve(con, settings, world, demand, at, every, due, cache, fitted)
+    curve = exchange_curve(
+        con,
+        settings,
+        world,
+        demand,
+        at,
+        every,
+        due,
+        cache,
+        fitted,
+        _curve_points(con, settings, ledgers),
+    )
     scores = pl.DataFrame(rows)
     said = pl.concat(warnings)
     methods = {
@@ -205,6 +220,23 @@ def _run(
 _KEYS = ("method", "demand_class")
 
 
+def _curve_points(
+    con: duckdb.DuckDBPyConnection, settings: Settings, ledgers: dict[str, Ledger]
+) -> dict[tuple[str, float], Ledger]:
+    """The replays above that are points of the exchange curve, by (method, target): the
+    textbook rule at the target service level, min/max at its extra days, and ours when
+    no item or ABC class has a service level of its own (the curve sets those aside)."""
+    own = (
+        settings.policy.abc_service_level
+        or db.one(con, "SELECT count(service_level) FROM staging.items")[0]
+    )
+    done = {
+        ("textbook", settings.service_level): ledgers["textbook"],
+        ("min_max", settings.backtest.minmax_extra_days): ledgers["min_max"],
+    }
+    return done if own else done | {("ours", settings.service_level): ledgers["ours"]}
+
+
 def exchange_curve(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -215,13 +247,15 @@ def exchange_curve(
     due: np.ndarray,
     forecasts: dict[date, dict[str, pl.DataFrame]],
     fitted: list[Any],
+    done: dict[tuple[str, float], Ledger] | None = None,
 ) -> pl.DataFrame:
     """Average inventory value against achieved fill rate as the target moves: ours and the
     textbook rule at each `[backtest] curve_levels` (items' own service levels set aside, so
     the target is the same for all), min/max at each `curve_extra_days`. One row per method
     and point: method, target (service level, or extra days for min/max) and
     policy_scores(). Ours reuses `forecasts` of the first replay (see pipeline.ours), the
-    textbook rule its `fitted` AutoETS models.
+    textbook rule its `fitted` AutoETS models. `done`: replays of the same policy at the same
+    target, by (method, target), which are scored as they are rather than replayed again.
     """
     cfg = settings.backtest
     if not cfg.curve_levels:
@@ -230,8 +264,12 @@ def exchange_curve(
     cost = world.series["unit_cost"].to_numpy()
     rows = []
 
-    def point(method: str, target: float, policy: Policy) -> None:
-        led = replay(demand, world.start_on_hand, due, at, policy, backorders=cfg.backorders)
+    done = done or {}
+
+    def point(method: str, target: float, policy: Callable[[], Policy]) -> None:
+        led = done.get((method, target)) or replay(
+            demand, world.start_on_hand, due, at, policy(), backorders=cfg.backorders
+        )
         scores = policy_scores(led.demand, led.short, led.on_hand, led.ordered, at, cost)
         rows.append({"method": method, "target": target, **scores})
 
@@ -242,12 +280,11 @@ def exchange_curve(
                 "policy": settings.policy.model_copy(update={"abc_service_level": ()}),
             }
         )
-        mine = ours(con, at_level, world, Seen(risk={}), forecasts)
-        point("ours", level, mine)
-        rule = textbook(world, level, every, {}, fitted, settings.policy.service_measure)
-        point("textbook", level, rule)
+        point("ours", level, partial(ours, con, at_level, world, Seen(risk={}), forecasts))
+        measure = settings.policy.service_measure
+        point("textbook", level, partial(textbook, world, level, every, {}, fitted, measure))
     for days in cfg.curve_extra_days:
-        point("min_max", days, min_max(world, days, {}))
+        point("min_max", days, partial(min_max, world, days, {}))
     return pl.DataFrame(rows)
 
 

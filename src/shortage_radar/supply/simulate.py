@@ -47,6 +47,9 @@ class Inputs:
     # given): the projection's share of paths with demand follows it (_selling), while the
     # reorder levels read all paths as drawn (None: NaN for all)
     sell_chance: np.ndarray | None = None
+    # quantiles of on-hand stock per day to publish (on_hand_q10/q50/q90); () skips the
+    # partition behind them (NaN published), for runs that read no band: a replay's
+    band: tuple[float, ...] = BAND
 
 
 @dataclass
@@ -99,18 +102,19 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
             x.past_due[lo:hi],
             arrivals,
             x.lead[0, lo:hi],
-            BAND,
+            x.band,
             BAND_PATHS,
         )
+        band = p.on_hand_band if x.band else np.full((3, hi - lo, days), np.nan)
         lv = [
             levels(demand, x.lead[j, lo:hi], x.review_days, x.service[lo:hi], x.measure)
             for j in range(k)
         ]
         for name, value in (
             ("expected_on_hand", p.expected_on_hand),
-            ("on_hand_q10", p.on_hand_band[0]),
-            ("on_hand_q50", p.on_hand_band[1]),
-            ("on_hand_q90", p.on_hand_band[2]),
+            ("on_hand_q10", band[0]),
+            ("on_hand_q50", band[1]),
+            ("on_hand_q90", band[2]),
             ("stockout_probability", p.stockout_probability),
             ("shortage_probability", p.shortage_probability),
             ("shortage_by", p.shortage_by),

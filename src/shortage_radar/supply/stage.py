@@ -23,7 +23,7 @@ from shortage_radar.supply.position import (
     on_hand_now,
     open_customer_orders,
 )
-from shortage_radar.supply.simulate import Inputs, Outcome, simulate
+from shortage_radar.supply.simulate import BAND, Inputs, Outcome, simulate
 from shortage_radar.supply.suggest import suggestions
 from shortage_radar.warehouse import db
 
@@ -96,6 +96,7 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
             order_day=orders["day"].to_numpy(),
             days=days,
             sell_chance=s["sell_chance"].to_numpy(),
+            band=BAND if cfg.on_hand_band else (),
         ),
         cfg.paths,
         rng,
