@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from shortage_radar.backtest.inventory import Stock, replay, unless_acted
+from shortage_radar.backtest.inventory import Stock, replay, replays, unless_acted
 from shortage_radar.backtest.score import policy_scores, warning_scores
 
 
@@ -46,6 +46,33 @@ def test_one_sku_with_known_demand_and_fixed_lead_time() -> None:
     assert got["cycle_service_level"] == pytest.approx(1 / 3)
     assert got["inventory_value"] == pytest.approx(100 / 12)
     assert got["orders"] == 3 and got["units_short"] == 40
+
+
+def test_replays_in_lockstep_are_the_replays_one_by_one_in_turn() -> None:
+    demand = np.full((1, 12), 10.0)
+    calls: list[tuple[str, int]] = []
+
+    def logged(name: str, policy):
+        def inner(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
+            calls.append((name, t))
+            return policy(t, stock)
+
+        return inner
+
+    args = (demand, np.array([25.0]), np.zeros((1, 12)), [0, 4, 8])
+    both = replays(
+        *args,
+        {"up": logged("up", _order_up_to(40, 2)), "fixed": logged("fixed", _fixed(5, 1))},
+        backorders=True,
+    )
+    # each review asks every policy in the dict's order before the next review comes
+    assert calls == [("up", 0), ("fixed", 0), ("up", 4), ("fixed", 4), ("up", 8), ("fixed", 8)]
+    for name, policy in (("up", _order_up_to(40, 2)), ("fixed", _fixed(5, 1))):
+        alone = replay(*args, policy, backorders=True)
+        for col in ("ordered", "arrived", "on_hand", "short", "backlog"):
+            assert getattr(both[name], col).tolist() == getattr(alone, col).tolist(), (name, col)
+    # the hand-worked case above, in lockstep with another
+    assert both["up"].on_hand[0].tolist() == [15, 5, 10, 0, 0, 0, 10, 0, 0, 0, 10, 0]
 
 
 def test_without_a_starting_stock_the_first_order_sets_it() -> None:

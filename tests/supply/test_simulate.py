@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from shortage_radar.supply.simulate import BAND, Inputs, Outcome, simulate
+from shortage_radar.supply import simulate as simulate_module
+from shortage_radar.supply.simulate import BAND, Inputs, Outcome, PathMemo, simulate
 
 PATHS = 1000
 DAYS = 30
@@ -87,3 +88,36 @@ def test_without_the_band_only_the_band_is_missing() -> None:
     assert (drawn.on_hand_q10 == 0).all() and np.isnan(bare.on_hand_q10).all()
     for name in ("shortage_by", "risk", "reorder_point", "order_up_to", "first_stockout"):
         np.testing.assert_array_equal(getattr(bare, name), getattr(drawn, name), err_msg=name)
+
+
+def test_a_memo_draws_each_days_paths_once_and_hands_out_the_same(monkeypatch) -> None:
+    drawn: list[int] = []
+    real = simulate_module.poisson_gamma_paths
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(simulate_module, "poisson_gamma_paths", counted)
+    mean = np.full((2, 10), 3.0)
+    zero = np.zeros(2)
+    memo = PathMemo()
+    first = memo.paths(mean, zero, zero, 50, 7, 0)
+    again = memo.paths(mean.copy(), zero.copy(), zero.copy(), 50, 7, 0)
+    assert len(drawn) == 1 and again is first and not first.flags.writeable
+    np.testing.assert_array_equal(first, real(mean, zero, zero, 50, 7, 0))
+    # another forecast, seed or first row is another draw
+    memo.paths(mean * 2, zero, zero, 50, 7, 0)
+    memo.paths(mean, zero, zero, 50, 8, 0)
+    memo.paths(mean, zero, zero, 50, 7, 1)
+    assert len(drawn) == 4
+    # over the limit the oldest go first: room for one draw of 2 x 50 x 10 float64 (8,000 B)
+    small = PathMemo(limit=8_000)
+    small.paths(mean, zero, zero, 50, 7, 0)
+    small.paths(mean * 2, zero, zero, 50, 7, 0)
+    assert len(drawn) == 6 and len(small.kept) == 1
+    small.paths(mean * 2, zero, zero, 50, 7, 0)  # the newer is kept
+    assert len(drawn) == 6
+    small.paths(mean, zero, zero, 50, 7, 0)  # the older was dropped: drawn again
+    assert len(drawn) == 7
+

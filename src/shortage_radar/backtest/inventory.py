@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -45,6 +46,9 @@ class Stock:
 Policy = Callable[[int, Stock], tuple[np.ndarray, np.ndarray]]
 
 
+K = TypeVar("K", bound=Hashable)
+
+
 def replay(
     demand: np.ndarray,
     start_on_hand: np.ndarray | None,
@@ -62,45 +66,77 @@ def replay(
     start_due [s, t]: units already on order at the start, by arrival period. Without a
     starting stock (None), the policy sets it: its first review's order arrives at once.
     """
+    return replays(demand, start_on_hand, start_due, reviews, {0: policy}, backorders=backorders)[0]
+
+
+def replays(
+    demand: np.ndarray,
+    start_on_hand: np.ndarray | None,
+    start_due: np.ndarray,
+    reviews: list[int],
+    policies: dict[K, Policy],
+    *,
+    backorders: bool,
+) -> dict[K, Ledger]:
+    """replay() of each of `policies` on the same demand, in lockstep: period by period, each
+    in turn in the dict's order, so that what they share at a review (the day's forecasts and
+    demand paths, pipeline.ours) is worked out by the first and found by the others."""
     n, periods = demand.shape
-    stock = Stock(
-        on_hand=np.zeros(n) if start_on_hand is None else np.asarray(start_on_hand, float).copy(),
-        backlog=np.zeros(n),
-        due=np.zeros((n, periods + 1)),
-        placed=[],
-    )
-    stock.due[:, :periods] += start_due
-    d, sh, oh, bl, ar, od = (np.zeros((n, periods)) for _ in range(6))
-    ledger = Ledger(d, sh, oh, bl, ar, od)
-    ledger.demand[:] = demand
+    runs = {k: _Run(demand, start_on_hand, start_due) for k in policies}
     at_review = set(reviews)
     for t in range(periods):
-        if t in at_review:
-            qty, lead = policy(t, stock)
-            qty = np.maximum(np.asarray(qty, dtype=float), 0.0)
-            lead = np.maximum(np.asarray(lead, dtype=np.int64), 0)
-            if start_on_hand is None and t == reviews[0]:
-                lead = np.zeros(n, dtype=np.int64)
-            when = np.minimum(t + lead, periods)
-            np.add.at(stock.due, (np.arange(n), when), qty)
-            stock.placed.extend(
-                (t, int(i), float(qty[i]), int(when[i])) for i in np.nonzero(qty > 0)[0]
-            )
-            ledger.ordered[:, t] = qty
-        ledger.arrived[:, t] = stock.due[:, t]
+        for k, policy in policies.items():
+            run = runs[k]
+            if t in at_review:
+                qty, lead = policy(t, run.stock)
+                first = start_on_hand is None and t == reviews[0]
+                run.order(t, qty, np.zeros(n, dtype=np.int64) if first else lead)
+            run.serve(t, backorders)
+    return {k: run.ledger for k, run in runs.items()}
+
+
+class _Run:
+    """One policy's stock and ledger as a replay goes."""
+
+    def __init__(
+        self, demand: np.ndarray, start_on_hand: np.ndarray | None, start_due: np.ndarray
+    ) -> None:
+        n, periods = demand.shape
+        on_hand = np.zeros(n) if start_on_hand is None else np.asarray(start_on_hand, float)
+        self.stock = Stock(
+            on_hand=on_hand.copy(), backlog=np.zeros(n), due=np.zeros((n, periods + 1)), placed=[]
+        )
+        self.stock.due[:, :periods] += start_due
+        d, sh, oh, bl, ar, od = (np.zeros((n, periods)) for _ in range(6))
+        self.ledger = Ledger(d, sh, oh, bl, ar, od, self.stock.placed)
+        self.ledger.demand[:] = demand
+
+    def order(self, t: int, qty: np.ndarray, lead: np.ndarray) -> None:
+        """Place the review's orders: qty units arriving lead periods on (at most at the end)."""
+        stock, periods = self.stock, self.ledger.demand.shape[1]
+        qty = np.maximum(np.asarray(qty, dtype=float), 0.0)
+        when = np.minimum(t + np.maximum(np.asarray(lead, dtype=np.int64), 0), periods)
+        np.add.at(stock.due, (np.arange(qty.size), when), qty)
+        stock.placed.extend(
+            (t, int(i), float(qty[i]), int(when[i])) for i in np.nonzero(qty > 0)[0]
+        )
+        self.ledger.ordered[:, t] = qty
+
+    def serve(self, t: int, backorders: bool) -> None:
+        """Receive period t's arrivals, clear what is owed, serve its demand."""
+        stock, led = self.stock, self.ledger
+        led.arrived[:, t] = stock.due[:, t]
         stock.on_hand += stock.due[:, t]
         cleared = np.minimum(stock.backlog, stock.on_hand)
         stock.backlog -= cleared
         stock.on_hand -= cleared
-        served = np.minimum(demand[:, t], stock.on_hand)
+        served = np.minimum(led.demand[:, t], stock.on_hand)
         stock.on_hand -= served
-        ledger.short[:, t] = demand[:, t] - served
+        led.short[:, t] = led.demand[:, t] - served
         if backorders:
-            stock.backlog += ledger.short[:, t]
-        ledger.on_hand[:, t] = stock.on_hand
-        ledger.backlog[:, t] = stock.backlog
-    ledger.placed = stock.placed
-    return ledger
+            stock.backlog += led.short[:, t]
+        led.on_hand[:, t] = stock.on_hand
+        led.backlog[:, t] = stock.backlog
 
 
 def unless_acted(

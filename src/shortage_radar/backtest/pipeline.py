@@ -16,6 +16,7 @@ from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.forecast.predict import KeptModels
 from shortage_radar.forecast.stage import build_forecasts
 from shortage_radar.settings import Settings
+from shortage_radar.supply.simulate import PathMemo
 from shortage_radar.supply.stage import build_supply
 from shortage_radar.warehouse import db
 
@@ -93,6 +94,7 @@ def ours(
     seen: Seen,
     forecasts: dict[date, dict[str, pl.DataFrame]] | None = None,
     orders: Policy | None = None,
+    memo: PathMemo | None = None,
 ) -> Policy:
     """At each review: write the stock, backlog and orders so far into staging as of the
     review date, run the demand, forecast and supply stages for that date (the automatic
@@ -108,29 +110,37 @@ def ours(
     `forecasts` (review date -> FORECAST_TABLES): filled by this replay where a date is
     missing, reused where present, so replays of the same reviews at other service levels
     skip the refits (their forecasts then differ from their own only where a simulated
-    stock-out censored a day).
+    stock-out censored a day) and, where no decision reads it, the demand stage too: that
+    stage's demand classes set only ABC service levels, which a replay of another policy's
+    orders or one without them does not use. `memo`: the demand paths of a review drawn
+    once for all replays of it (inventory.replays runs them in lockstep). Every review
+    writes the replay's whole state, so replays in lockstep may share `con`.
     """
     reset(con, world)
     keys = world.series.select("sku", "location").with_row_index("i")
     chosen: dict[tuple[int, int], str | None] = {}  # (period, series) -> supplier ordered from
     # the automatic models fitted at the last selection, run on at later reviews (or refitted)
     kept: KeptModels | None = None if settings.backtest.refit_between_selections else {}
+    counts: list[pl.DataFrame] = []  # the stock counts written so far
+    classes_read = orders is None and bool(settings.policy.abc_service_level)
 
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         day = world.period_date(t)
-        _write_state(con, world, keys, stock, chosen, day)
-        build_demand(con, settings, day)
+        _write_state(con, world, keys, stock, chosen, day, counts)
         if forecasts is not None and day in forecasts:
+            if classes_read:
+                build_demand(con, settings, day)
             with db.transaction(con):
                 db.replace_core(con, forecasts[day])
         else:
+            build_demand(con, settings, day)
             build_forecasts(con, settings, day, kept=kept)
             if forecasts is not None:
                 forecasts[day] = {
                     name: con.sql(f"SELECT * FROM core.{name}").pl()  # noqa: S608
                     for name in FORECAST_TABLES
                 }
-        build_supply(con, settings, day)
+        build_supply(con, settings, day, memo)
         seen.forecasts.append(
             con.sql("SELECT unique_id, ds, mean, * LIKE 'q%' FROM core.forecasts")
             .pl()
@@ -183,12 +193,14 @@ def _write_state(
     stock: Stock,
     chosen: dict[tuple[int, int], str | None],
     day: date,
+    counts: list[pl.DataFrame],
 ) -> None:
-    """The replay's state as staged rows as of `day`: a snapshot at the end of the day before,
-    the backlog as a past-due customer order, and the PO lines as the feed would show them
-    (received on their arrival date when it is before `day`, open until then)."""
+    """The replay's state as staged rows as of `day`: its stock counts (`counts`, with one
+    more at the end of the day before), the backlog as a past-due customer order, and the
+    PO lines as the feed would show them (received on their arrival date when it is before
+    `day`, open until then)."""
     before = day - timedelta(days=1)
-    snap = keys.select(  # noqa: F841 (DuckDB reads it by name)
+    snap = keys.select(
         date=pl.lit(before),
         sku="sku",
         on_hand=pl.Series(stock.on_hand),
@@ -245,7 +257,10 @@ def _write_state(
     )
     if world.start_on_hand is not None or day > world.period_date(0):
         # a clean slate has no count at the start (a zero one would censor that day's demand)
-        con.execute("INSERT INTO staging.inventory BY NAME SELECT * FROM snap")
+        counts.append(snap)
+    snaps = pl.concat([snap.clear(), *counts])  # noqa: F841 (DuckDB reads it by name)
+    con.execute("DELETE FROM staging.inventory WHERE load_id = ?", [SIMULATED])
+    con.execute("INSERT INTO staging.inventory BY NAME SELECT * FROM snaps")
     con.execute("DELETE FROM staging.customer_orders")
     con.execute("INSERT INTO staging.customer_orders BY NAME SELECT * FROM owed")
     con.execute("DELETE FROM staging.purchase_orders WHERE load_id = ?", [SIMULATED])

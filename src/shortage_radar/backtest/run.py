@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from typing import Any
 
 import duckdb
@@ -14,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from shortage_radar.backtest.baselines import min_max, textbook
-from shortage_radar.backtest.inventory import Ledger, Policy, replay, unless_acted
+from shortage_radar.backtest.inventory import Ledger, Policy, replays, unless_acted
 from shortage_radar.backtest.known_rate import balanced, held_out, known_rate_chances
 from shortage_radar.backtest.pipeline import Seen, ours, prepare
 from shortage_radar.backtest.score import (
@@ -30,6 +29,7 @@ from shortage_radar.forecast.metrics import accuracy, scales, summarise
 from shortage_radar.forecast.portfolio import DAYS
 from shortage_radar.forecast.spread import YEAR
 from shortage_radar.settings import Settings
+from shortage_radar.supply.simulate import PathMemo
 from shortage_radar.warehouse import db
 
 # What a backtest publishes: table -> query on its warehouse.
@@ -119,32 +119,39 @@ def _run(
         measure,
         settings.forecast.n_jobs,
     )
+    # the demand paths of a review, drawn by the first replay of ours for every other
+    memo = PathMemo(cfg.path_memo_mb << 20) if cfg.path_memo_mb else None
     policies: dict[str, tuple[Policy, dict[int, list[np.ndarray]]]] = {
-        "ours": (ours(con, settings, world, seen, cache), seen.risk),
+        "ours": (ours(con, settings, world, seen, cache, memo=memo), seen.risk),
         "min_max": (min_max(world, cfg.minmax_extra_days, minmax_risk), minmax_risk),
         "textbook": (rule, textbook_risk),
     }
-    # replayed until the last review's order could be placed again: past that no policy acts
-    demand = world.replayed[:, : at[-1] + every]
-    due = due[:, : demand.shape[1]]
-    ledgers = {
-        name: replay(demand, world.start_on_hand, due, at, policy, backorders=cfg.backorders)
-        for name, (policy, _) in policies.items()
-    }
-    classes = _classes(con, world)
     # ours' warnings on the stock a baseline keeps: its orders, our pipeline's projection (on
-    # the forecasts of ours' replay), replayed after the rest (each replay of ours starts over)
+    # the forecasts of ours' replay)
     for base in cfg.warnings_on:
         seen_base = Seen(risk={h: [] for h in cfg.horizons})
         if base == "min_max":
             orders = min_max(world, cfg.minmax_extra_days, {})
         else:
             orders = textbook(world, settings.service_level, every, {}, fitted, measure)
-        name = f"ours_on_{base}"
-        policies[name] = (ours(con, settings, world, seen_base, cache, orders), seen_base.risk)
-        ledgers[name] = replay(
-            demand, world.start_on_hand, due, at, policies[name][0], backorders=cfg.backorders
-        )
+        on = ours(con, settings, world, seen_base, cache, orders, memo)
+        policies[f"ours_on_{base}"] = (on, seen_base.risk)
+    points = curve_policies(con, settings, world, every, cache, fitted, memo)
+    done = _curve_points(con, settings)
+    # replayed until the last review's order could be placed again: past that no policy acts
+    demand = world.replayed[:, : at[-1] + every]
+    due = due[:, : demand.shape[1]]
+    # all in lockstep, ours first: each review's forecasts and paths are then worked out once
+    ledgers: dict[Hashable, Ledger] = replays(
+        demand,
+        world.start_on_hand,
+        due,
+        at,
+        {name: policy for name, (policy, _) in policies.items()}
+        | {k: policy for k, policy in points.items() if k not in done},
+        backorders=cfg.backorders,
+    )
+    classes = _classes(con, world)
     rows, warnings = [], []
     limit = cfg.warn_probability
     for name, (_, risk) in policies.items():
@@ -157,18 +164,7 @@ def _run(
     covered = _lead_demand_coverage(world, seen, demand, every, classes)
     if forecast.height:
         forecast = forecast.join(covered, on="demand_class", how="left", maintain_order="left")
-    curve = exchange_curve(
-        con,
-        settings,
-        world,
-        demand,
-        at,
-        every,
-        due,
-        cache,
-        fitted,
-        _curve_points(con, settings, ledgers),
-    )
+    curve = curve_frame(world, at, {k: ledgers[done.get(k, k)] for k in points})
     scores = pl.DataFrame(rows)
     said = pl.concat(warnings)
     methods = {
@@ -210,7 +206,7 @@ def _run(
         tables={
             "backtest_scores": scores,
             "backtest_forecast_accuracy": forecast,
-            "backtest_ledger": _ledger_frame(world, ledgers),
+            "backtest_ledger": _ledger_frame(world, {name: ledgers[name] for name in policies}),
             "backtest_curve": curve,
             "backtest_warnings": said,
         },
@@ -220,72 +216,77 @@ def _run(
 _KEYS = ("method", "demand_class")
 
 
-def _curve_points(
-    con: duckdb.DuckDBPyConnection, settings: Settings, ledgers: dict[str, Ledger]
-) -> dict[tuple[str, float], Ledger]:
-    """The replays above that are points of the exchange curve, by (method, target): the
-    textbook rule at the target service level, min/max at its extra days, and ours when
-    no item or ABC class has a service level of its own (the curve sets those aside)."""
+def _curve_points(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[Point, str]:
+    """The points of the exchange curve that a replay above is, by the name of that replay:
+    the textbook rule at the target service level, min/max at its extra days, and ours
+    when no item or ABC class has a service level of its own (the curve sets those aside)."""
     own = (
         settings.policy.abc_service_level
         or db.one(con, "SELECT count(service_level) FROM staging.items")[0]
     )
     done = {
-        ("textbook", settings.service_level): ledgers["textbook"],
-        ("min_max", settings.backtest.minmax_extra_days): ledgers["min_max"],
+        ("textbook", settings.service_level): "textbook",
+        ("min_max", settings.backtest.minmax_extra_days): "min_max",
     }
-    return done if own else done | {("ours", settings.service_level): ledgers["ours"]}
+    return done if own else done | {("ours", settings.service_level): "ours"}
 
 
-def exchange_curve(
+# A point of the exchange curve: (method, target).
+Point = tuple[str, float]
+
+
+def curve_policies(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     world: World,
-    demand: np.ndarray,
-    at: list[int],
     every: int,
-    due: np.ndarray,
     forecasts: dict[date, dict[str, pl.DataFrame]],
     fitted: list[Any],
-    done: dict[tuple[str, float], Ledger] | None = None,
-) -> pl.DataFrame:
-    """Average inventory value against achieved fill rate as the target moves: ours and the
-    textbook rule at each `[backtest] curve_levels` (items' own service levels set aside, so
-    the target is the same for all), min/max at each `curve_extra_days`. One row per method
-    and point: method, target (service level, or extra days for min/max) and
-    policy_scores(). Ours reuses `forecasts` of the first replay (see pipeline.ours), the
-    textbook rule its `fitted` AutoETS models. `done`: replays of the same policy at the same
-    target, by (method, target), which are scored as they are rather than replayed again.
-    """
+    memo: PathMemo | None,
+) -> dict[Point, Policy]:
+    """The policies of the exchange curve, by (method, target): ours and the textbook rule at
+    each `[backtest] curve_levels` (items' own service levels set aside, so the target is
+    the same for all), min/max at each `curve_extra_days`. Ours reuses the `forecasts` and
+    paths (`memo`) of the replay of ours it runs in lockstep with (see pipeline.ours), the
+    textbook rule its `fitted` AutoETS models."""
     cfg = settings.backtest
     if not cfg.curve_levels:
-        return pl.DataFrame(schema={"method": pl.String, "target": pl.Float64})
-    con.execute("UPDATE staging.items SET service_level = NULL")
-    cost = world.series["unit_cost"].to_numpy()
-    rows = []
-
-    done = done or {}
-
-    def point(method: str, target: float, policy: Callable[[], Policy]) -> None:
-        led = done.get((method, target)) or replay(
-            demand, world.start_on_hand, due, at, policy(), backorders=cfg.backorders
-        )
-        scores = policy_scores(led.demand, led.short, led.on_hand, led.ordered, at, cost)
-        rows.append({"method": method, "target": target, **scores})
-
+        return {}
+    measure = settings.policy.service_measure
+    out: dict[Point, Policy] = {}
     for level in cfg.curve_levels:
         at_level = settings.model_copy(
             update={
                 "service_level": level,
-                "policy": settings.policy.model_copy(update={"abc_service_level": ()}),
+                "policy": settings.policy.model_copy(
+                    update={"abc_service_level": (), "item_service_levels": False}
+                ),
             }
         )
-        point("ours", level, partial(ours, con, at_level, world, Seen(risk={}), forecasts))
-        measure = settings.policy.service_measure
-        point("textbook", level, partial(textbook, world, level, every, {}, fitted, measure))
+        out[("ours", level)] = ours(con, at_level, world, Seen(risk={}), forecasts, memo=memo)
+        out[("textbook", level)] = textbook(world, level, every, {}, fitted, measure)
     for days in cfg.curve_extra_days:
-        point("min_max", days, partial(min_max, world, days, {}))
-    return pl.DataFrame(rows)
+        out[("min_max", days)] = min_max(world, days, {})
+    return out
+
+
+def curve_frame(world: World, at: list[int], ledgers: dict[Point, Ledger]) -> pl.DataFrame:
+    """Average inventory value against achieved fill rate as the target moves: one row per
+    point of the curve (curve_policies): method, target (service level, or extra days for
+    min/max) and policy_scores() of its replay."""
+    if not ledgers:
+        return pl.DataFrame(schema={"method": pl.String, "target": pl.Float64})
+    cost = world.series["unit_cost"].to_numpy()
+    return pl.DataFrame(
+        [
+            {
+                "method": method,
+                "target": target,
+                **policy_scores(led.demand, led.short, led.on_hand, led.ordered, at, cost),
+            }
+            for (method, target), led in ledgers.items()
+        ]
+    )
 
 
 def _num(v: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +74,41 @@ class Outcome:
     ship: np.ndarray  # [o, p] ship day of each customer order line
 
 
-def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
+class PathMemo:
+    """Demand paths drawn, by what they were drawn from, for runs that draw the same ones
+    again: the replays of one day at other stock (backtest.run) have the same forecasts and
+    seed, so the same paths. Up to `limit` bytes are kept, the oldest dropped first; the
+    paths handed out are read-only, so that no caller changes another's."""
+
+    def __init__(self, limit: int = 1 << 30) -> None:
+        self.limit = limit
+        self.kept: dict[tuple[object, ...], np.ndarray] = {}
+
+    def paths(
+        self,
+        mean: np.ndarray,
+        shock_var: np.ndarray,
+        level_var: np.ndarray,
+        n_paths: int,
+        seed: int,
+        first: int,
+    ) -> np.ndarray:
+        """poisson_gamma_paths(mean, shock_var, level_var, n_paths, seed, first), drawn once."""
+        inputs = (np.ascontiguousarray(a, dtype=np.float64) for a in (mean, shock_var, level_var))
+        digest = hashlib.blake2b(b"".join(a.tobytes() for a in inputs)).digest()
+        key = (digest, np.shape(mean), n_paths, seed, first)
+        if key not in self.kept:
+            drawn = poisson_gamma_paths(mean, shock_var, level_var, n_paths, seed, first)
+            drawn.flags.writeable = False
+            self.kept[key] = drawn
+            while sum(a.nbytes for a in self.kept.values()) > self.limit and len(self.kept) > 1:
+                del self.kept[next(iter(self.kept))]
+        return self.kept[key]
+
+
+def simulate(
+    x: Inputs, n_paths: int, rng: np.random.Generator, memo: PathMemo | None = None
+) -> Outcome:
     """Draw demand paths chunk by chunk and read every figure off the same paths.
 
     The paths run past `days` where lead time plus review period is longer, so reorder
@@ -89,9 +124,8 @@ def simulate(x: Inputs, n_paths: int, rng: np.random.Generator) -> Outcome:
     ship = np.zeros((len(x.order_series), n_paths), dtype=np.int64)
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
-        demand = poisson_gamma_paths(
-            x.mean[lo:hi], x.shock_var[lo:hi], x.level_var[lo:hi], n_paths, seed, first=lo
-        )
+        draw = poisson_gamma_paths if memo is None else memo.paths
+        demand = draw(x.mean[lo:hi], x.shock_var[lo:hi], x.level_var[lo:hi], n_paths, seed, lo)
         arrivals = _arrivals(x, lo, hi, n_paths)
         p = project(
             x.on_hand[lo:hi],

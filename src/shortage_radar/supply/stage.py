@@ -23,7 +23,7 @@ from shortage_radar.supply.position import (
     on_hand_now,
     open_customer_orders,
 )
-from shortage_radar.supply.simulate import BAND, Inputs, Outcome, simulate
+from shortage_radar.supply.simulate import BAND, Inputs, Outcome, PathMemo, simulate
 from shortage_radar.supply.suggest import suggestions
 from shortage_radar.warehouse import db
 
@@ -42,12 +42,18 @@ class SupplyRun:
     late_orders: int
 
 
-def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date) -> SupplyRun:
+def build_supply(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    as_of: date,
+    memo: PathMemo | None = None,
+) -> SupplyRun:
     """Rebuild the supply tables of core for `as_of` from the staged feeds and the forecasts.
 
     core.supplier_performance, open_po_lines, stock_projection, stock_risk,
     shortage_warnings, reorder_suggestions, customer_order_eta; and this date's rows of
     core.warning_history (earlier dates kept: the next run compares against them).
+    `memo`: demand paths drawn before, to draw no path twice (simulate.PathMemo).
     """
     cfg = settings.supply
     days = cfg.projection_days
@@ -99,7 +105,11 @@ def build_supply(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: date
             band=BAND if cfg.on_hand_band else (),
         ),
         cfg.paths,
-        rng,
+        # the demand paths' own stream, not what is left of `rng` after the lead times and
+        # arrivals (as many draws as there are open lines): a day's paths then depend on
+        # its forecasts alone, and replays of the day at other stock find them in `memo`
+        np.random.default_rng([cfg.seed, 1]),
+        memo,
     )
     lines = _with_arrival_dates(lines, arrive, as_of)
     eta = _eta(orders, lines, out, s, as_of, days)
@@ -233,7 +243,7 @@ def _series(
         .with_columns(
             pl.col("on_hand", "past_due").fill_null(0.0),
             service=pl.coalesce(
-                "item_service",
+                "item_service" if settings.policy.item_service_levels else pl.lit(None),
                 pl.col("abc").replace_strict(by_abc, default=None, return_dtype=pl.Float64),
                 pl.lit(settings.service_level),
             ),
