@@ -135,7 +135,6 @@ class SupplySettings(_Section):
     projection_days: int = Field(90, ge=1)
     paths: int = Field(1000, ge=10)
     seed: int = 0
-    # the projection's band of on-hand stock (on_hand_q10/q50/q90); a backtest turns it off
     on_hand_band: bool = True
 
 
@@ -143,8 +142,6 @@ class PolicySettings(_Section):
     review_days: int = Field(7, ge=0)
     service_measure: Literal["cycle", "fill_rate"] = "cycle"
     abc_service_level: tuple[float, ...] = ()
-    # items.service_level over the ABC class's and service_level; off: ignored (the backtest's
-    # exchange curve, whose points each have one target for all)
     item_service_levels: bool = True
     order_cost: float = Field(0.0, ge=0)
     holding_rate: float = Field(0.0, ge=0)
@@ -183,8 +180,7 @@ class BacktestSettings(_Section):
     paths: int = Field(250, ge=10)
     poisson_paths: int = Field(0, ge=0)
     warnings_on: tuple[Literal["min_max", "textbook"], ...] = ()
-    # demand paths kept for the other replays of a review, which draw the same (0: none)
-    path_memo_mb: int = Field(2048, ge=0)
+    path_memo_mb: int = Field(3072, ge=0)
     curve_levels: tuple[float, ...] = (0.8, 0.9, 0.95, 0.99)
     curve_extra_days: tuple[float, ...] = (7.0, 14.0, 28.0, 56.0)
 
