@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
+import numpy as np
+import polars as pl
 
-from shortage_radar.backtest.pipeline import on_the_grid
+from shortage_radar.backtest.inventory import Stock
+from shortage_radar.backtest.pipeline import _write_state, on_the_grid
+from shortage_radar.backtest.world import World
+from shortage_radar.warehouse import db
 
 
 def _staged() -> duckdb.DuckDBPyConnection:
@@ -48,3 +54,45 @@ def test_a_daily_replay_keeps_the_days() -> None:
         "WHERE po_id = 'fast'"
     ).fetchall()
     assert got == [(21,)]
+
+
+def test_each_review_writes_every_count_so_far_as_it_was_then(tmp_path: Path) -> None:
+    # replays in lockstep share staging, so each review writes its replay's whole history of
+    # counts: an earlier count stays what the stock was then, however the stock moved since
+    con = duckdb.connect(tmp_path / "w.duckdb")
+    db.create_schema(con)
+    pending = pl.DataFrame(
+        schema={
+            "po_id": pl.String,
+            "sku": pl.String,
+            "location": pl.String,
+            "supplier_id": pl.String,
+            "quantity": pl.Float64,
+            "order_date": pl.Date,
+            "promised_date": pl.Date,
+            "arrives": pl.Date,
+            "units": pl.Float64,
+        }
+    )
+    days = [date(2026, 1, 1) + timedelta(days=i) for i in range(4)]
+    world = World(
+        series=pl.DataFrame({"unique_id": ["A@x"], "sku": ["A"], "location": ["x"]}),
+        periods=days,
+        history=0,
+        demand=np.zeros((1, 4)),
+        leads={},
+        known_leads={},
+        quoted={},
+        start_on_hand=np.array([5.0]),
+        pending=pending,
+        freq="D",
+        seed=0,
+    )
+    keys = world.series.select("sku", "location").with_row_index("i")
+    stock = Stock(on_hand=np.array([5.0]), backlog=np.zeros(1), due=np.zeros((1, 5)), placed=[])
+    counts: list[pl.DataFrame] = []
+    _write_state(con, world, keys, stock, {}, days[1], counts)
+    stock.on_hand -= 2  # as the replay serves demand: in place
+    _write_state(con, world, keys, stock, {}, days[2], counts)
+    got = con.sql("SELECT date, on_hand FROM staging.inventory ORDER BY date").fetchall()
+    assert got == [(days[0], 5.0), (days[1], 3.0)]

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from conftest import load
+from shortage_radar.backtest.inventory import replay
 from shortage_radar.backtest.report import page
 from shortage_radar.backtest.run import _curve_points, run_backtest
 from shortage_radar.sample_data import SampleSpec, write_feeds
@@ -107,14 +108,16 @@ def test_every_policy_is_scored_on_the_same_demand(
         for k in ("fill_rate", "inventory_value", "orders", "units_short"):
             assert point[k] == main[k], (method, k)
     # the replays share one warehouse in lockstep, each writing its own stock at its turn:
-    # ours at 0.9 beside ours at 0.95 is ours at 0.9 alone
-    alone = Settings(
-        warehouse_dir=tmp_path / "wh", service_level=0.9, backtest={"curve_levels": []}
+    # one after the other (each review's paths drawn anew), every ledger and chance is the same
+    monkeypatch.setattr(
+        "shortage_radar.backtest.run.replays",
+        lambda *args, backorders, **_: {
+            k: replay(*args[:4], policy, backorders=backorders) for k, policy in args[4].items()
+        },
     )
-    at_09 = run_backtest(con, alone, START, LAST, 7).summary["methods"]["ours"]["all"]
-    (point,) = curve.filter(method="ours", target=0.9).to_dicts()
-    for k in ("fill_rate", "inventory_value", "orders", "units_short"):
-        assert point[k] == at_09[k], k
+    one_by_one = run_backtest(con, settings, START, LAST, 7)
+    for name in ("backtest_ledger", "backtest_curve", "backtest_warnings"):
+        assert one_by_one.tables[name].equals(got.tables[name]), name
     for m in s["methods"].values():
         assert 0 <= m["all"]["fill_rate"] <= 1
     assert s["forecast"]["n"] > 0 and s["forecast"]["rmsse"] >= 0

@@ -12,7 +12,12 @@ DAYS = 30
 
 
 def _run(
-    chance: np.ndarray | None, rate: float = 1.0, lead: int = 5, band: tuple[float, ...] = BAND
+    chance: np.ndarray | None,
+    rate: float = 1.0,
+    lead: int = 5,
+    band: tuple[float, ...] = BAND,
+    on_hand: float = 0.0,
+    memo: PathMemo | None = None,
 ) -> Outcome:
     n, span = 2, max(DAYS, lead + 7)  # the paths run over lead time plus review period
     x = Inputs(
@@ -20,7 +25,7 @@ def _run(
         mean=np.array([[1.0] * span, [rate] * span]),
         shock_var=np.zeros(n),  # Poisson paths
         level_var=np.zeros(n),
-        on_hand=np.zeros(n),
+        on_hand=np.full(n, on_hand),
         past_due=np.zeros(n),
         booked=np.zeros((n, DAYS)),
         line_series=np.zeros(0, dtype=np.int64),
@@ -37,7 +42,7 @@ def _run(
         sell_chance=chance,
         band=band,
     )
-    return simulate(x, PATHS, np.random.default_rng(1))
+    return simulate(x, PATHS, np.random.default_rng(1), memo)
 
 
 def test_a_chance_below_the_forecasts_thins_the_paths_short_but_not_the_reorder_levels() -> None:
@@ -81,13 +86,24 @@ def test_chance_zero_leaves_no_shortage_also_past_the_projection() -> None:
 
 
 def test_without_the_band_only_the_band_is_missing() -> None:
-    drawn, bare = _run(None, rate=0.5), _run(None, rate=0.5, band=())
-    # 0.5 a day from nothing on hand, 10th percentile of the paths' shelf: 0 (stock never
-    # goes above 0 without arrivals), so the band is there, and NaN without it
+    drawn, bare = _run(None, rate=0.5, on_hand=10), _run(None, rate=0.5, band=(), on_hand=10)
+    # 10 on hand at 0.5 a day: after day 0 the median path's shelf holds 10 (no sale on 61%
+    # of the paths) and nearly all hold 9 or more (P(2 or more sales) = 0.09)
     assert drawn.on_hand_q90.shape == bare.on_hand_q90.shape == (2, DAYS)
-    assert (drawn.on_hand_q10 == 0).all() and np.isnan(bare.on_hand_q10).all()
+    assert (drawn.on_hand_q50[:, 0] >= 9).all() and np.isnan(bare.on_hand_q50).all()
     for name in ("shortage_by", "risk", "reorder_point", "order_up_to", "first_stockout"):
         np.testing.assert_array_equal(getattr(bare, name), getattr(drawn, name), err_msg=name)
+
+
+def test_paths_from_a_memo_give_what_drawn_ones_do() -> None:
+    memo = PathMemo()
+    alone = _run(np.array([np.nan, 0.5]), on_hand=5)
+    # the second run reads the first's paths, read-only, through every step (sell chance too)
+    for _ in range(2):
+        got = _run(np.array([np.nan, 0.5]), on_hand=5, memo=memo)
+        for name in Outcome.__dataclass_fields__:
+            np.testing.assert_array_equal(getattr(got, name), getattr(alone, name), err_msg=name)
+    assert len(memo.kept) == 1
 
 
 def test_a_memo_draws_each_days_paths_once_and_hands_out_the_same(monkeypatch) -> None:
@@ -120,4 +136,3 @@ def test_a_memo_draws_each_days_paths_once_and_hands_out_the_same(monkeypatch) -
     assert len(drawn) == 6
     small.paths(mean, zero, zero, 50, 7, 0)  # the older was dropped: drawn again
     assert len(drawn) == 7
-

@@ -110,11 +110,13 @@ def ours(
     `forecasts` (review date -> FORECAST_TABLES): filled by this replay where a date is
     missing, reused where present, so replays of the same reviews at other service levels
     skip the refits (their forecasts then differ from their own only where a simulated
-    stock-out censored a day) and, where no decision reads it, the demand stage too: that
-    stage's demand classes set only ABC service levels, which a replay of another policy's
-    orders or one without them does not use. `memo`: the demand paths of a review drawn
-    once for all replays of it (inventory.replays runs them in lockstep). Every review
-    writes the replay's whole state, so replays in lockstep may share `con`.
+    stock-out censored a day) and the demand stage too: they read the demand tables the
+    replay that filled `forecasts` left (inventory.replays runs them in lockstep, it first),
+    which set nothing they decide by but ABC service levels (none at the exchange curve's
+    points; unread when `orders` decide) and the warnings' reasons. `memo`: the demand
+    paths of a review drawn once for all replays of it. Every review writes the replay's
+    whole state into staging, so replays in lockstep may share `con`; core.warning_history
+    (the warnings' new / worsening status, which no replay reads) they share as it comes.
     """
     reset(con, world)
     keys = world.series.select("sku", "location").with_row_index("i")
@@ -122,14 +124,11 @@ def ours(
     # the automatic models fitted at the last selection, run on at later reviews (or refitted)
     kept: KeptModels | None = None if settings.backtest.refit_between_selections else {}
     counts: list[pl.DataFrame] = []  # the stock counts written so far
-    classes_read = orders is None and bool(settings.policy.abc_service_level)
 
     def policy(t: int, stock: Stock) -> tuple[np.ndarray, np.ndarray]:
         day = world.period_date(t)
         _write_state(con, world, keys, stock, chosen, day, counts)
         if forecasts is not None and day in forecasts:
-            if classes_read:
-                build_demand(con, settings, day)
             with db.transaction(con):
                 db.replace_core(con, forecasts[day])
         else:
@@ -203,7 +202,7 @@ def _write_state(
     snap = keys.select(
         date=pl.lit(before),
         sku="sku",
-        on_hand=pl.Series(stock.on_hand),
+        on_hand=pl.Series(stock.on_hand.copy()),  # kept in `counts`: the stock moves on
         location="location",
         load_id=pl.lit(SIMULATED),
         row_number=pl.lit(0),

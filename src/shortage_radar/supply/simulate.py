@@ -83,6 +83,7 @@ class PathMemo:
     def __init__(self, limit: int = 1 << 30) -> None:
         self.limit = limit
         self.kept: dict[tuple[object, ...], np.ndarray] = {}
+        self.size = 0  # bytes kept
 
     def paths(
         self,
@@ -97,13 +98,15 @@ class PathMemo:
         inputs = (np.ascontiguousarray(a, dtype=np.float64) for a in (mean, shock_var, level_var))
         digest = hashlib.blake2b(b"".join(a.tobytes() for a in inputs)).digest()
         key = (digest, np.shape(mean), n_paths, seed, first)
-        if key not in self.kept:
-            drawn = poisson_gamma_paths(mean, shock_var, level_var, n_paths, seed, first)
-            drawn.flags.writeable = False
-            self.kept[key] = drawn
-            while sum(a.nbytes for a in self.kept.values()) > self.limit and len(self.kept) > 1:
-                del self.kept[next(iter(self.kept))]
-        return self.kept[key]
+        if key in self.kept:
+            return self.kept[key]
+        drawn = poisson_gamma_paths(mean, shock_var, level_var, n_paths, seed, first)
+        drawn.flags.writeable = False
+        self.kept[key] = drawn
+        self.size += drawn.nbytes
+        while self.size > self.limit and len(self.kept) > 1:
+            self.size -= self.kept.pop(next(iter(self.kept))).nbytes
+        return drawn
 
 
 def simulate(
@@ -122,9 +125,9 @@ def simulate(
     # one seed for all chunks: a series' paths do not depend on how the series were chunked
     seed = int(rng.integers(2**63))
     ship = np.zeros((len(x.order_series), n_paths), dtype=np.int64)
+    draw = poisson_gamma_paths if memo is None else memo.paths
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
-        draw = poisson_gamma_paths if memo is None else memo.paths
         demand = draw(x.mean[lo:hi], x.shock_var[lo:hi], x.level_var[lo:hi], n_paths, seed, lo)
         arrivals = _arrivals(x, lo, hi, n_paths)
         p = project(
@@ -139,7 +142,7 @@ def simulate(
             x.band,
             BAND_PATHS,
         )
-        band = p.on_hand_band if x.band else np.full((3, hi - lo, days), np.nan)
+        band = p.on_hand_band if x.band else np.full((len(BAND), hi - lo, days), np.nan)
         lv = [
             levels(demand, x.lead[j, lo:hi], x.review_days, x.service[lo:hi], x.measure)
             for j in range(k)
