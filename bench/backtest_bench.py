@@ -377,7 +377,9 @@ def main(argv: list[str]) -> int:
             section += [
                 f"The default command, with the exchange curve (`curve_levels` "
                 f"{curved[0]['curve_levels']}: ours and the textbook rule replayed again at "
-                f"each), run after the above: {each} s, median {with_curve:.0f} s: "
+                "each, in lockstep with the replays above, on their forecasts and demand "
+                f"paths), run after the above: {each} s, median {with_curve:.0f} s, peak RSS "
+                f"{max(r['peak_rss_mb'] for r in curved):.0f} MB: "
                 f"{'met' if with_curve < GOAL_SECONDS else 'not met'} against the same goal.",
                 "",
             ]
