@@ -136,3 +136,14 @@ def test_a_memo_draws_each_days_paths_once_and_hands_out_the_same(monkeypatch) -
     assert len(drawn) == 6
     small.paths(mean, zero, zero, 50, 7, 0)  # the older was dropped: drawn again
     assert len(drawn) == 7
+
+
+def test_a_memo_keeps_one_days_paths() -> None:
+    mean, zero = np.full((2, 10), 3.0), np.zeros(2)
+    memo = PathMemo()
+    memo.only("monday")
+    memo.paths(mean, zero, zero, 50, 7, 0)
+    memo.only("monday")  # the other replays of the day find it
+    assert len(memo.kept) == 1 and memo.size == 2 * 50 * 10 * 8
+    memo.only("tuesday")
+    assert not memo.kept and memo.size == 0

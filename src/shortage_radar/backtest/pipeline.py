@@ -91,7 +91,7 @@ def ours(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     world: World,
-    seen: Seen,
+    seen: Seen | None,
     forecasts: dict[date, dict[str, pl.DataFrame]] | None = None,
     orders: Policy | None = None,
     memo: PathMemo | None = None,
@@ -102,7 +102,7 @@ def ours(
     and order what core.reorder_suggestions says. Its chance of a stock-out within h periods
     (seen.risk, warned at [backtest] warn_probability): the largest shortage_by (the
     probability that demand has gone unserved by then, unless more is ordered) of
-    stock_projection's days in them.
+    stock_projection's days in them; `seen` None: nothing recorded (the curve's replays).
 
     `orders`: another policy whose orders are placed instead (with the primary supplier), so
     that our warnings are scored on the stock another rule keeps.
@@ -140,26 +140,8 @@ def ours(
                     for name in FORECAST_TABLES
                 }
         build_supply(con, settings, day, memo)
-        seen.forecasts.append(
-            con.sql("SELECT unique_id, ds, mean, * LIKE 'q%' FROM core.forecasts")
-            .pl()
-            .with_columns(origin=pl.lit(day))
-        )
-        risk = con.sql("SELECT sku, location, primary_rop, service FROM core.stock_risk").pl()
-        risk = keys.join(risk, on=["sku", "location"], how="left").sort("i")
-        seen.levels.append(
-            (t, risk["primary_rop"].fill_null(0.0).to_numpy(), risk["service"].to_numpy())
-        )
-        proj = con.sql("SELECT sku, location, ds, shortage_by FROM core.stock_projection").pl()
-        for h in seen.risk:
-            until = day + timedelta(days=h * DAYS[world.freq])
-            risky = (
-                proj.filter(pl.col("ds") < until)
-                .group_by("sku", "location")
-                .agg(p=pl.col("shortage_by").max())
-            )
-            flags = keys.join(risky, on=["sku", "location"], how="left").sort("i")
-            seen.risk[h].append(flags["p"].fill_null(0.0).to_numpy())
+        if seen is not None:
+            _record(con, seen, keys, t, day, world.freq)
         if orders is not None:
             qty, lead = orders(t, stock)
             for i in np.nonzero(np.asarray(qty) > 0)[0]:
@@ -179,6 +161,32 @@ def ours(
         return qty, world.lead_periods(world.draw_lead(t, suppliers))
 
     return policy
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, seen: Seen, keys: pl.DataFrame, t: int, day: date, freq: str
+) -> None:
+    """Append what the pipeline said at review period t (`day`) to `seen`."""
+    seen.forecasts.append(
+        con.sql("SELECT unique_id, ds, mean, * LIKE 'q%' FROM core.forecasts")
+        .pl()
+        .with_columns(origin=pl.lit(day))
+    )
+    risk = con.sql("SELECT sku, location, primary_rop, service FROM core.stock_risk").pl()
+    risk = keys.join(risk, on=["sku", "location"], how="left").sort("i")
+    seen.levels.append(
+        (t, risk["primary_rop"].fill_null(0.0).to_numpy(), risk["service"].to_numpy())
+    )
+    proj = con.sql("SELECT sku, location, ds, shortage_by FROM core.stock_projection").pl()
+    for h in seen.risk:
+        until = day + timedelta(days=h * DAYS[freq])
+        risky = (
+            proj.filter(pl.col("ds") < until)
+            .group_by("sku", "location")
+            .agg(p=pl.col("shortage_by").max())
+        )
+        flags = keys.join(risky, on=["sku", "location"], how="left").sort("i")
+        seen.risk[h].append(flags["p"].fill_null(0.0).to_numpy())
 
 
 # The purchase_orders columns a replay's PO line carries as it was placed.

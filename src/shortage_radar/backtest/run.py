@@ -263,7 +263,7 @@ def curve_policies(
                 ),
             }
         )
-        out[("ours", level)] = ours(con, at_level, world, Seen(risk={}), forecasts, memo=memo)
+        out[("ours", level)] = ours(con, at_level, world, None, forecasts, memo=memo)
         out[("textbook", level)] = textbook(world, level, every, {}, fitted, measure)
     for days in cfg.curve_extra_days:
         out[("min_max", days)] = min_max(world, days, {})

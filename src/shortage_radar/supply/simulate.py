@@ -84,6 +84,14 @@ class PathMemo:
         self.limit = limit
         self.kept: dict[tuple[object, ...], np.ndarray] = {}
         self.size = 0  # bytes kept
+        self.day: object = None
+
+    def only(self, day: object) -> None:
+        """Keep only the paths of `day` from now on: replays in lockstep draw all of one
+        review's before the next review's, so older ones would only hold memory."""
+        if day != self.day:
+            self.kept.clear()
+            self.size, self.day = 0, day
 
     def paths(
         self,

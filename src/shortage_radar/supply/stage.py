@@ -58,6 +58,8 @@ def build_supply(
     cfg = settings.supply
     days = cfg.projection_days
     rng = np.random.default_rng(cfg.seed)
+    if memo is not None:
+        memo.only(as_of)
     pos = con.sql("SELECT * FROM staging.purchase_orders WHERE order_date < ?", params=[as_of]).pl()
     sup = con.sql("SELECT * FROM staging.supplier_items").pl()
     perf = supplier_performance(
